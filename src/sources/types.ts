@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/** One legacy record plus where it came from, so every error can name it (`users.csv:17`, `Users Id=42`). */
+export interface SourceRecord {
+  row: Record<string, unknown>;
+  location: string;
+}
+
+/**
+ * A streaming reader over legacy records. Implementations hold constant memory:
+ * SQL sources page by keyset (never OFFSET), file sources stream.
+ */
+export interface Source {
+  readonly kind: string;
+  /** Human description safe to print: never includes a password. */
+  describe(): string;
+  /** Column / field names available for mapping (first record for schemaless files). */
+  columns(): Promise<string[]>;
+  /** Total number of records if cheaply known (used for progress ETA). */
+  count(): Promise<number | undefined>;
+  read(opts?: { signal?: AbortSignal }): AsyncIterable<SourceRecord>;
+  close(): Promise<void>;
+}
+
+const keyset = {
+  /** Table to read (alternative to `query`). */
+  table: z.string().optional(),
+  /** A SELECT whose result is read instead of `table`; it is wrapped, so keep ORDER BY out of it. */
+  query: z.string().optional(),
+  /** Ordered, unique key read by keyset pagination, e.g. ["CreatedDate", "Id"]. */
+  orderBy: z.array(z.string().min(1)).min(1).default(["Id"]),
+  /** Rows fetched per page. */
+  pageSize: z.number().int().positive().default(1000),
+};
+
+export const SqliteSourceConfigSchema = z.object({ type: z.literal("sqlite"), path: z.string().min(1), ...keyset });
+export const PostgresSourceConfigSchema = z.object({ type: z.literal("postgres"), url: z.string().min(1), ...keyset });
+export const MysqlSourceConfigSchema = z.object({ type: z.literal("mysql"), url: z.string().min(1), ...keyset });
+export const CsvSourceConfigSchema = z.object({
+  type: z.literal("csv"),
+  path: z.string().min(1),
+  delimiter: z.string().default(","),
+});
+export const JsonSourceConfigSchema = z.object({
+  type: z.literal("json"),
+  path: z.string().min(1),
+  /** Key of the array when the file is an object (`{"users":[...]}`); omit for a top-level array. */
+  key: z.string().optional(),
+});
+export const NdjsonSourceConfigSchema = z.object({ type: z.literal("ndjson"), path: z.string().min(1) });
+
+export const SourceConfigSchema = z.discriminatedUnion("type", [
+  SqliteSourceConfigSchema,
+  PostgresSourceConfigSchema,
+  MysqlSourceConfigSchema,
+  CsvSourceConfigSchema,
+  JsonSourceConfigSchema,
+  NdjsonSourceConfigSchema,
+]);
+
+export type SourceConfig = z.infer<typeof SourceConfigSchema>;
+export type SourceConfigInput = z.input<typeof SourceConfigSchema>;

@@ -1,0 +1,88 @@
+import type { z } from "zod";
+import type { MigrationOrg, MigrationUser } from "../model/user.js";
+
+/**
+ * What a target can do, as data: the engine branches on these flags, never on a target's id.
+ */
+export interface TargetCapabilities {
+  /** Largest number of users `writeUsers` accepts in one call. */
+  maxBatchSize: number;
+  /** Whether a changed legacy record can be updated in place. */
+  update: boolean;
+  /** Whether the target has organizations/memberships. */
+  orgs: boolean;
+  /** Whether `deleteUsers` is implemented (rollback). */
+  rollback: boolean;
+  /** Hash formats (hash-engine ids) the target stores natively. Anything else needs re-encode/lazy/reset. */
+  hashFormats: readonly string[];
+}
+
+/** One user the engine asks a target to write. */
+export interface UserWrite {
+  user: MigrationUser;
+  /** `create`: the ledger has never seen this user succeed; `update`: it has, under `targetId`. */
+  action: "create" | "update";
+  targetId?: string;
+  /** Target ids of the orgs in `user.memberships`, resolved from the ledger. */
+  orgTargetIds: Record<string, string>;
+}
+
+export type UserOutcomeStatus = "created" | "updated" | "skipped" | "failed";
+
+/** Per-user result. `skipped` = the user already existed in the target (linked, not duplicated). */
+export interface UserOutcome {
+  externalId: string;
+  status: UserOutcomeStatus;
+  targetId?: string;
+  /** Machine-readable reason, e.g. `exists_by_email`, `invalid_email`, `rate_limited`. */
+  reason?: string;
+  /** For failures: whether trying again later may succeed. */
+  retryable?: boolean;
+}
+
+export interface OrgOutcome {
+  externalId: string;
+  status: UserOutcomeStatus;
+  targetId?: string;
+  reason?: string;
+}
+
+/** What `verify` reads back from a target for one user. */
+export interface TargetUserView {
+  targetId: string;
+  email?: string;
+  name?: string;
+  disabled?: boolean;
+  /** orgTargetId -> roles */
+  memberships: Record<string, string[]>;
+  hasPassword: boolean;
+}
+
+export interface TargetContext {
+  /** Directory where the config lives; relative paths in target options resolve against it. */
+  cwd: string;
+  signal?: AbortSignal;
+}
+
+export interface TargetInstance {
+  /** Create schema / check credentials. Idempotent. */
+  prepare(): Promise<void>;
+  upsertOrgs(orgs: MigrationOrg[]): Promise<OrgOutcome[]>;
+  /** Must be idempotent: writing a user that already exists (e.g. after a crash) links it instead of duplicating. */
+  writeUsers(batch: UserWrite[]): Promise<UserOutcome[]>;
+  getUser(targetId: string): Promise<TargetUserView | undefined>;
+  /** Number of users in the target (for verify). */
+  countUsers(): Promise<number>;
+  deleteUsers(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
+  close(): Promise<void>;
+}
+
+/** A target is a folder under src/targets/ exporting one object of this type, registered in src/targets/index.ts. */
+export interface Target<Options extends z.ZodType = z.ZodType> {
+  id: string;
+  description: string;
+  capabilities: TargetCapabilities;
+  /** zod schema of this target's `target:` config block (minus `type`). */
+  options: Options;
+  create(options: z.infer<Options>, ctx: TargetContext): TargetInstance;
+}
