@@ -1,0 +1,28 @@
+import type { Issue } from "../mapping/issues.js";
+import type { MigrationUser } from "../model/user.js";
+
+/**
+ * What the engine will do with one legacy record. `plan` prints these; `run` executes them.
+ * - create/update: write to the target
+ * - unchanged: the ledger says it is already there with the same digest
+ * - skip: deliberately not migrated (duplicate loser, inactive policy, transform skip)
+ * - fail: cannot be migrated as is (no email, invalid email, …)
+ */
+export type DecisionKind = "create" | "update" | "unchanged" | "skip" | "fail";
+
+export interface Decision {
+  kind: DecisionKind;
+  location: string;
+  externalId?: string;
+  email?: string;
+  user?: MigrationUser;
+  digest?: string;
+  targetId?: string;
+  /** Machine-readable reason (`no_email`, `duplicate_of:42`, `inactive`, `changed`…). */
+  reason?: string;
+  /** Password strategy and why (`native`, `lazy`, `reset`…). */
+  strategy?: string;
+  strategyReason?: string;
+  /** Warnings kept for the report (truncated names, unknown roles…). */
+  warnings: Issue[];
+}

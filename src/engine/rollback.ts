@@ -1,0 +1,64 @@
+import type { Config } from "../config/schema.js";
+import type { LedgerUserWrite } from "../ledger/types.js";
+import { AuthmigrateError } from "../errors.js";
+import { openSession } from "./session.js";
+
+export interface RollbackReport {
+  target: string;
+  dryRun: boolean;
+  /** Users this tool created (and would delete / deleted). Users that already existed are never touched. */
+  candidates: number;
+  deleted: number;
+  failed: { externalId: string; reason: string }[];
+}
+
+/**
+ * Delete from the target exactly the users the ledger says we created — never a user that
+ * existed before (status `skipped`/`exists_by_email`) — and mark them `rolled_back`.
+ */
+export async function rollbackMigration(opts: { config: Config; cwd: string; dryRun?: boolean; batchSize?: number }): Promise<RollbackReport> {
+  const session = openSession(opts.config, opts.cwd);
+  const { ledger, instance, target } = session;
+  try {
+    if (!target.capabilities.rollback) {
+      throw new AuthmigrateError("ROLLBACK_UNSUPPORTED", `the ${target.id} target cannot delete users`, {
+        hint: "roll back by discarding the target (file, database) instead",
+      });
+    }
+    const report: RollbackReport = { target: target.id, dryRun: !!opts.dryRun, candidates: 0, deleted: 0, failed: [] };
+    const run = opts.dryRun ? undefined : await ledger.startRun("rollback");
+    const size = opts.batchSize ?? 100;
+    let batch: { externalId: string; targetId: string; email: string | null }[] = [];
+    const flush = async (): Promise<void> => {
+      if (!batch.length) return;
+      if (!opts.dryRun) {
+        const results = new Map((await instance.deleteUsers(batch.map((b) => b.targetId))).map((r) => [r.targetId, r]));
+        const rows: LedgerUserWrite[] = [];
+        for (const b of batch) {
+          const r = results.get(b.targetId);
+          if (r?.ok) {
+            report.deleted++;
+            rows.push({ externalId: b.externalId, email: b.email, digest: null, targetId: b.targetId, status: "rolled_back", reason: null, strategy: null });
+          } else report.failed.push({ externalId: b.externalId, reason: r?.reason ?? "no result from target" });
+        }
+        await ledger.recordUsers(run!.id, rows);
+      }
+      batch = [];
+    };
+    // Collect first: rows change status as we go, which would disturb the ledger's own paging.
+    const todo: typeof batch = [];
+    for await (const u of ledger.listUsers({ statuses: ["created", "updated"] })) {
+      if (u.targetId) todo.push({ externalId: u.externalId, targetId: u.targetId, email: u.email });
+    }
+    report.candidates = todo.length;
+    for (const t of todo) {
+      batch.push(t);
+      if (batch.length >= size) await flush();
+    }
+    await flush();
+    if (run) await ledger.finishRun(run.id, report.failed.length ? "failed" : "completed", { deleted: report.deleted, failed: report.failed.length });
+    return report;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,174 @@
+import pg from "pg";
+import { AuthmigrateError } from "../errors.js";
+import { describePgUrl, pgConnectError } from "../util/pg-errors.js";
+import { countsByStatus, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
+import { LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
+import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
+
+const PAGE = 1000;
+
+/** A shared ledger on PostgreSQL: what teams use when several operators or machines run the migration. */
+export class PostgresLedger implements Ledger {
+  readonly kind = "postgres" as const;
+  private readonly pool: pg.Pool;
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly target: string,
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle client error must not crash the process; the next query reports it.
+    this.pool.on("error", () => undefined);
+  }
+
+  describe(): string {
+    return `postgres ${describePgUrl(this.url)}`;
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= (async () => {
+      try {
+        const client = await this.pool.connect();
+        try {
+          // Serialise DDL between processes starting at the same time.
+          await client.query("SELECT pg_advisory_lock(727274)");
+          for (const ddl of LEDGER_DDL) await client.query(ddl.replace("INTEGER PRIMARY KEY %AUTO%", "BIGSERIAL PRIMARY KEY"));
+          await client.query("SELECT pg_advisory_unlock(727274)");
+        } finally {
+          client.release();
+        }
+      } catch (e) {
+        this.ready = undefined;
+        throw pgConnectError("LEDGER_UNAVAILABLE", "ledger", this.url, e);
+      }
+    })();
+    return this.ready;
+  }
+
+  private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    await this.init();
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (e) {
+      throw new AuthmigrateError("LEDGER_QUERY_FAILED", `ledger query failed on ${this.describe()}: ${(e as Error).message}`, { cause: e, retryable: true });
+    }
+  }
+
+  async startRun(kind: RunKind): Promise<RunRecord> {
+    const startedAt = now();
+    const [row] = await this.q<{ id: string }>(
+      "INSERT INTO am_runs (kind, target, started_at, status, counts) VALUES ($1, $2, $3, 'running', '{}') RETURNING id",
+      [kind, this.target, startedAt],
+    );
+    return { id: Number(row!.id), kind, target: this.target, startedAt, finishedAt: null, status: "running", counts: {} };
+  }
+
+  async finishRun(id: number, status: RunRecord["status"], counts: Record<string, number>): Promise<void> {
+    await this.q("UPDATE am_runs SET finished_at = $1, status = $2, counts = $3 WHERE id = $4", [now(), status, JSON.stringify(counts), id]);
+  }
+
+  async getUsers(externalIds: readonly string[]): Promise<Map<string, LedgerUser>> {
+    if (externalIds.length === 0) return new Map();
+    const rows = await this.q<UserRow>("SELECT * FROM am_users WHERE target = $1 AND external_id = ANY($2::text[])", [this.target, externalIds]);
+    return new Map(rows.map((r) => [r.external_id, toLedgerUser(r)]));
+  }
+
+  async recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.init();
+    const ts = now();
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // One multi-row statement per chunk: one round trip instead of one per user.
+      for (let i = 0; i < rows.length; i += 500) {
+        const chunk = rows.slice(i, i + 500);
+        const values: unknown[] = [];
+        const tuples = chunk.map((r, j) => {
+          values.push(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, ts, ts);
+          const b = j * 11;
+          return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},1,$${b + 9},$${b + 10},$${b + 11})`;
+        });
+        await client.query(UPSERT_USER_SQL.replace("(%P%)", tuples.join(",")), values);
+      }
+      await client.query("COMMIT");
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw new AuthmigrateError("LEDGER_QUERY_FAILED", `ledger write failed on ${this.describe()}: ${(e as Error).message}`, { cause: e, retryable: true });
+    } finally {
+      client.release();
+    }
+  }
+
+  async *listUsers(filter: { statuses?: readonly LedgerStatus[] } = {}): AsyncIterable<LedgerUser> {
+    const statuses = filter.statuses ?? [];
+    let after = "";
+    for (;;) {
+      const rows = await this.q<UserRow>(
+        `SELECT * FROM am_users WHERE target = $1 AND external_id > $2 ${statuses.length ? "AND status = ANY($3::text[])" : ""} ORDER BY external_id LIMIT ${PAGE}`,
+        statuses.length ? [this.target, after, statuses] : [this.target, after],
+      );
+      for (const r of rows) yield toLedgerUser(r);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.external_id;
+    }
+  }
+
+  async getOrgs(): Promise<Map<string, LedgerOrg>> {
+    const rows = await this.q<OrgRow>("SELECT * FROM am_orgs WHERE target = $1", [this.target]);
+    return new Map(rows.map((r) => [r.external_id, toLedgerOrg(r)]));
+  }
+
+  async recordOrgs(rows: readonly LedgerOrg[]): Promise<void> {
+    const ts = now();
+    for (const r of rows) {
+      await this.q(UPSERT_ORG_SQL.replace("%P%", "$1,$2,$3,$4,$5,$6"), [this.target, r.externalId, r.targetId, r.status, r.reason, ts]);
+    }
+  }
+
+  async resetClaims(): Promise<void> {
+    await this.q("DELETE FROM am_email_claims WHERE target = $1", [this.target]);
+  }
+
+  async claimEmails(claims: readonly EmailClaim[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    if (claims.length === 0) return owners;
+    // Within one call, the first claimant in order wins; across calls, the stored claim wins.
+    const first = new Map<string, string>();
+    for (const c of claims) if (!first.has(c.email)) first.set(c.email, c.externalId);
+    const emails = [...first.keys()];
+    await this.q(
+      `INSERT INTO am_email_claims (target, email, external_id)
+       SELECT $1, e, i FROM unnest($2::text[], $3::text[]) AS t(e, i) ON CONFLICT DO NOTHING`,
+      [this.target, emails, emails.map((e) => first.get(e)!)],
+    );
+    const rows = await this.q<{ email: string; external_id: string }>(
+      "SELECT email, external_id FROM am_email_claims WHERE target = $1 AND email = ANY($2::text[])",
+      [this.target, emails],
+    );
+    for (const r of rows) owners.set(r.email, r.external_id);
+    return owners;
+  }
+
+  async summary(): Promise<LedgerSummary> {
+    const users = await this.q<{ status: string; n: string }>("SELECT status, COUNT(*) AS n FROM am_users WHERE target = $1 GROUP BY status", [this.target]);
+    const orgs = await this.q<{ status: string; n: string }>("SELECT status, COUNT(*) AS n FROM am_orgs WHERE target = $1 GROUP BY status", [this.target]);
+    const reasons = await this.q<{ reason: string; n: string }>(
+      "SELECT split_part(reason, ':', 1) AS reason, COUNT(*) AS n FROM am_users WHERE target = $1 AND reason IS NOT NULL GROUP BY 1 ORDER BY n DESC LIMIT 20",
+      [this.target],
+    );
+    const runs = await this.q<RunRow>("SELECT * FROM am_runs WHERE target = $1 ORDER BY id DESC LIMIT 10", [this.target]);
+    return {
+      target: this.target,
+      users: countsByStatus(users),
+      orgs: countsByStatus(orgs),
+      reasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.n) })),
+      runs: runs.map(toRunRecord),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

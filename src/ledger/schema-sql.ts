@@ -1,0 +1,69 @@
+/** DDL shared by both backends (types chosen to be valid in SQLite and PostgreSQL). */
+export const LEDGER_DDL = [
+  `CREATE TABLE IF NOT EXISTS am_runs (
+     id INTEGER PRIMARY KEY %AUTO%,
+     kind TEXT NOT NULL,
+     target TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     status TEXT NOT NULL,
+     counts TEXT NOT NULL DEFAULT '{}'
+   )`,
+  `CREATE TABLE IF NOT EXISTS am_users (
+     target TEXT NOT NULL,
+     external_id TEXT NOT NULL,
+     email TEXT,
+     digest TEXT,
+     target_id TEXT,
+     status TEXT NOT NULL,
+     reason TEXT,
+     strategy TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     run_id INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (target, external_id)
+   )`,
+  `CREATE INDEX IF NOT EXISTS am_users_status ON am_users (target, status)`,
+  `CREATE INDEX IF NOT EXISTS am_users_target_id ON am_users (target, target_id)`,
+  `CREATE TABLE IF NOT EXISTS am_orgs (
+     target TEXT NOT NULL,
+     external_id TEXT NOT NULL,
+     target_id TEXT,
+     status TEXT NOT NULL,
+     reason TEXT,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (target, external_id)
+   )`,
+  `CREATE TABLE IF NOT EXISTS am_email_claims (
+     target TEXT NOT NULL,
+     email TEXT NOT NULL,
+     external_id TEXT NOT NULL,
+     PRIMARY KEY (target, email)
+   )`,
+];
+
+export const UPSERT_USER_SQL = `
+  INSERT INTO am_users (target, external_id, email, digest, target_id, status, reason, strategy, attempts, run_id, created_at, updated_at)
+  VALUES (%P%)
+  ON CONFLICT (target, external_id) DO UPDATE SET
+    email = excluded.email,
+    digest = excluded.digest,
+    target_id = COALESCE(excluded.target_id, am_users.target_id),
+    status = excluded.status,
+    reason = excluded.reason,
+    strategy = excluded.strategy,
+    attempts = am_users.attempts + 1,
+    run_id = excluded.run_id,
+    updated_at = excluded.updated_at`;
+
+export const UPSERT_ORG_SQL = `
+  INSERT INTO am_orgs (target, external_id, target_id, status, reason, updated_at)
+  VALUES (%P%)
+  ON CONFLICT (target, external_id) DO UPDATE SET
+    target_id = COALESCE(excluded.target_id, am_orgs.target_id),
+    status = excluded.status,
+    reason = excluded.reason,
+    updated_at = excluded.updated_at`;
+
+export const EMPTY_COUNTS = { created: 0, updated: 0, skipped: 0, failed: 0, rolled_back: 0 } as const;

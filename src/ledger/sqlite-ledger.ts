@@ -1,0 +1,142 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { AuthmigrateError } from "../errors.js";
+import { countsByStatus, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
+import { LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
+import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
+
+const CHUNK = 500; // keep IN (...) lists under SQLite's variable limit
+
+/** The embedded default: one SQLite file, WAL mode so `status` can read while `run` writes. */
+export class SqliteLedger implements Ledger {
+  readonly kind = "sqlite" as const;
+  private readonly db: Database.Database;
+  private readonly upsertUser: Database.Statement;
+  private readonly upsertOrg: Database.Statement;
+
+  constructor(
+    private readonly file: string,
+    private readonly target: string,
+  ) {
+    try {
+      if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+      this.db = new Database(file);
+    } catch (e) {
+      throw new AuthmigrateError("LEDGER_UNAVAILABLE", `cannot open ledger ${file}: ${(e as Error).message}`, {
+        hint: "check the ledger.url path is writable",
+        cause: e,
+      });
+    }
+    this.db.pragma("journal_mode = WAL");
+    // A run must survive kill -9: NORMAL is durable across process crashes in WAL mode.
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
+    for (const ddl of LEDGER_DDL) this.db.exec(ddl.replace("%AUTO%", "AUTOINCREMENT"));
+    this.upsertUser = this.db.prepare(UPSERT_USER_SQL.replace("%P%", "?,?,?,?,?,?,?,?,1,?,?,?"));
+    this.upsertOrg = this.db.prepare(UPSERT_ORG_SQL.replace("%P%", "?,?,?,?,?,?"));
+  }
+
+  describe(): string {
+    return `sqlite ${this.file}`;
+  }
+
+  async startRun(kind: RunKind): Promise<RunRecord> {
+    const startedAt = now();
+    const info = this.db
+      .prepare("INSERT INTO am_runs (kind, target, started_at, status, counts) VALUES (?, ?, ?, 'running', '{}')")
+      .run(kind, this.target, startedAt);
+    return { id: Number(info.lastInsertRowid), kind, target: this.target, startedAt, finishedAt: null, status: "running", counts: {} };
+  }
+
+  async finishRun(id: number, status: RunRecord["status"], counts: Record<string, number>): Promise<void> {
+    this.db.prepare("UPDATE am_runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?").run(now(), status, JSON.stringify(counts), id);
+  }
+
+  async getUsers(externalIds: readonly string[]): Promise<Map<string, LedgerUser>> {
+    const out = new Map<string, LedgerUser>();
+    for (let i = 0; i < externalIds.length; i += CHUNK) {
+      const ids = externalIds.slice(i, i + CHUNK);
+      const rows = this.db
+        .prepare(`SELECT * FROM am_users WHERE target = ? AND external_id IN (${ids.map(() => "?").join(",")})`)
+        .all(this.target, ...ids) as UserRow[];
+      for (const r of rows) out.set(r.external_id, toLedgerUser(r));
+    }
+    return out;
+  }
+
+  async recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void> {
+    const ts = now();
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, ts, ts);
+      }
+    })();
+  }
+
+  async *listUsers(filter: { statuses?: readonly LedgerStatus[] } = {}): AsyncIterable<LedgerUser> {
+    const statuses = filter.statuses ?? [];
+    const where = statuses.length ? ` AND status IN (${statuses.map(() => "?").join(",")})` : "";
+    let after = "";
+    for (;;) {
+      const rows = this.db
+        .prepare(`SELECT * FROM am_users WHERE target = ? AND external_id > ?${where} ORDER BY external_id LIMIT ${CHUNK}`)
+        .all(this.target, after, ...statuses) as UserRow[];
+      for (const r of rows) yield toLedgerUser(r);
+      if (rows.length < CHUNK) return;
+      after = rows[rows.length - 1]!.external_id;
+    }
+  }
+
+  async getOrgs(): Promise<Map<string, LedgerOrg>> {
+    const rows = this.db.prepare("SELECT * FROM am_orgs WHERE target = ?").all(this.target) as OrgRow[];
+    return new Map(rows.map((r) => [r.external_id, toLedgerOrg(r)]));
+  }
+
+  async recordOrgs(rows: readonly LedgerOrg[]): Promise<void> {
+    const ts = now();
+    this.db.transaction(() => {
+      for (const r of rows) this.upsertOrg.run(this.target, r.externalId, r.targetId, r.status, r.reason, ts);
+    })();
+  }
+
+  async resetClaims(): Promise<void> {
+    this.db.prepare("DELETE FROM am_email_claims WHERE target = ?").run(this.target);
+  }
+
+  async claimEmails(claims: readonly EmailClaim[]): Promise<Map<string, string>> {
+    const insert = this.db.prepare("INSERT INTO am_email_claims (target, email, external_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+    const select = this.db.prepare("SELECT external_id FROM am_email_claims WHERE target = ? AND email = ?").pluck();
+    const owners = new Map<string, string>();
+    this.db.transaction(() => {
+      for (const c of claims) {
+        const res = insert.run(this.target, c.email, c.externalId);
+        owners.set(c.email, res.changes === 1 ? c.externalId : (select.get(this.target, c.email) as string));
+      }
+    })();
+    return owners;
+  }
+
+  async summary(): Promise<LedgerSummary> {
+    const users = this.db.prepare("SELECT status, COUNT(*) AS n FROM am_users WHERE target = ? GROUP BY status").all(this.target) as { status: string; n: number }[];
+    const orgs = this.db.prepare("SELECT status, COUNT(*) AS n FROM am_orgs WHERE target = ? GROUP BY status").all(this.target) as { status: string; n: number }[];
+    const reasons = this.db
+      .prepare(
+        `SELECT CASE WHEN instr(reason, ':') > 0 THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS reason, COUNT(*) AS n
+         FROM am_users WHERE target = ? AND reason IS NOT NULL GROUP BY 1 ORDER BY n DESC LIMIT 20`,
+      )
+      .all(this.target) as { reason: string; n: number }[];
+    const runs = this.db.prepare("SELECT * FROM am_runs WHERE target = ? ORDER BY id DESC LIMIT 10").all(this.target) as RunRow[];
+    return {
+      target: this.target,
+      users: countsByStatus(users),
+      orgs: countsByStatus(orgs),
+      reasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.n) })),
+      runs: runs.map(toRunRecord),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

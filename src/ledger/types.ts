@@ -1,0 +1,88 @@
+/**
+ * The ledger is the durable memory of a migration: one row per legacy user and org per target,
+ * with the target id, the outcome and a digest of what was sent. Resume = "everything not done";
+ * re-runs compare digests; rollback reads it. Passwords and hashes are never stored here.
+ */
+export type LedgerStatus = "created" | "updated" | "skipped" | "failed" | "rolled_back";
+
+export interface LedgerUser {
+  externalId: string;
+  email: string | null;
+  /** Digest of the mapped record last sent (or decided on); a different digest means the legacy record changed. */
+  digest: string | null;
+  targetId: string | null;
+  status: LedgerStatus;
+  reason: string | null;
+  /** Password strategy chosen for this user (`native`, `reset`, …). */
+  strategy: string | null;
+  attempts: number;
+  runId: number;
+  updatedAt: string;
+}
+
+export interface LedgerUserWrite {
+  externalId: string;
+  email: string | null;
+  digest: string | null;
+  targetId: string | null;
+  status: LedgerStatus;
+  reason: string | null;
+  strategy: string | null;
+}
+
+export interface LedgerOrg {
+  externalId: string;
+  targetId: string | null;
+  status: LedgerStatus;
+  reason: string | null;
+}
+
+export type RunKind = "run" | "rollback" | "verify";
+
+export interface RunRecord {
+  id: number;
+  kind: RunKind;
+  target: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: "running" | "completed" | "failed" | "interrupted";
+  counts: Record<string, number>;
+}
+
+export interface LedgerSummary {
+  target: string;
+  users: Record<LedgerStatus, number>;
+  orgs: Record<LedgerStatus, number>;
+  reasons: { reason: string; count: number }[];
+  runs: RunRecord[];
+}
+
+export interface EmailClaim {
+  email: string;
+  externalId: string;
+}
+
+/** Both backends (SQLite file, PostgreSQL) implement this; every method is scoped to one target key. */
+export interface Ledger {
+  readonly kind: "sqlite" | "postgres";
+  /** Human description safe to print (no password). */
+  describe(): string;
+  startRun(kind: RunKind): Promise<RunRecord>;
+  finishRun(id: number, status: RunRecord["status"], counts: Record<string, number>): Promise<void>;
+  getUsers(externalIds: readonly string[]): Promise<Map<string, LedgerUser>>;
+  /** Upsert outcomes; `attempts` is incremented for every write. Atomic per call. */
+  recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void>;
+  /** Iterate users, optionally only some statuses (rollback, verify, retry). Streams in pages. */
+  listUsers(filter?: { statuses?: readonly LedgerStatus[] }): AsyncIterable<LedgerUser>;
+  getOrgs(): Promise<Map<string, LedgerOrg>>;
+  recordOrgs(rows: readonly LedgerOrg[]): Promise<void>;
+  /** Forget this run's email claims (each run re-derives them in source order). */
+  resetClaims(): Promise<void>;
+  /**
+   * Claim normalized emails for externalIds, first come first served, in order.
+   * Returns the owner of every email in `claims` (which may be an earlier claimant).
+   */
+  claimEmails(claims: readonly EmailClaim[]): Promise<Map<string, string>>;
+  summary(): Promise<LedgerSummary>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import type { MigrationUser } from "../../model/user.js";
+import type { Target, TargetInstance, UserOutcome } from "../types.js";
+
+const Options = z.object({
+  /** NDJSON file the canonical users are appended to (0600: it holds password hashes). */
+  path: z.string().min(1).default("users.ndjson"),
+  /** Also write organizations to this NDJSON file. */
+  orgsPath: z.string().optional(),
+});
+
+function serialize(user: MigrationUser): string {
+  return JSON.stringify(user, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+}
+
+/** Read the externalIds already in the file: after a crash, the file is the truth of what was written. */
+function existingIds(file: string): Set<string> {
+  const ids = new Set<string>();
+  if (!existsSync(file)) return ids;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      ids.add((JSON.parse(line) as { externalId: string }).externalId);
+    } catch {
+      // a torn last line from a kill -9: ignored here, rewritten by the next write of that user
+    }
+  }
+  return ids;
+}
+
+/**
+ * Deterministic NDJSON of canonical users, one per line, in source key order: for rehearsals,
+ * diffs between runs, and feeding tools we don't support yet. Writes are synchronous appends, so
+ * the order is the dispatch order whatever the concurrency.
+ */
+export const fileTarget = {
+  id: "file",
+  description: "NDJSON file of canonical users (rehearsals, exports, benchmarks)",
+  capabilities: { maxBatchSize: 10_000, update: false, orgs: true, rollback: false, hashFormats: ["*"] },
+  options: Options,
+  create(options, ctx): TargetInstance {
+    const file = path.resolve(ctx.cwd, options.path);
+    const orgsFile = options.orgsPath ? path.resolve(ctx.cwd, options.orgsPath) : undefined;
+    let seen: Set<string> | undefined;
+    let fd: number | undefined;
+    return {
+      async prepare() {
+        mkdirSync(path.dirname(file), { recursive: true });
+        seen = existingIds(file);
+        fd = openSync(file, "a", 0o600);
+      },
+      async upsertOrgs(orgs) {
+        if (orgsFile) {
+          const known = existingIds(orgsFile);
+          const out = orgs.filter((o) => !known.has(o.externalId)).map((o) => JSON.stringify(o) + "\n").join("");
+          const ofd = openSync(orgsFile, "a", 0o600);
+          writeSync(ofd, out);
+          closeSync(ofd);
+        }
+        return orgs.map((o) => ({ externalId: o.externalId, status: "created" as const, targetId: o.externalId }));
+      },
+      async writeUsers(batch) {
+        const outcomes: UserOutcome[] = [];
+        let chunk = "";
+        for (const w of batch) {
+          const id = w.user.externalId;
+          if (seen!.has(id)) {
+            outcomes.push({ externalId: id, status: "skipped", targetId: id, reason: "exists" });
+            continue;
+          }
+          seen!.add(id);
+          chunk += serialize(w.user) + "\n";
+          outcomes.push({ externalId: id, status: "created", targetId: id });
+        }
+        writeSync(fd!, chunk);
+        return outcomes;
+      },
+      async getUser(targetId) {
+        return seen?.has(targetId) ? { targetId, memberships: {}, hasPassword: false } : undefined;
+      },
+      async countUsers() {
+        return seen?.size ?? existingIds(file).size;
+      },
+      async deleteUsers(ids) {
+        return ids.map((targetId) => ({ targetId, ok: false, reason: "the file target is append-only; delete the file to start over" }));
+      },
+      async close() {
+        if (fd !== undefined) {
+          fsyncSync(fd);
+          closeSync(fd);
+          fd = undefined;
+        }
+      },
+    };
+  },
+} satisfies Target<typeof Options>;
