@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { hashFormats } from "../../hashes/index.js";
+import type { Target } from "../types.js";
+import { BetterAuthInstance } from "./instance.js";
+
+export const BetterAuthTargetOptionsSchema = z.object({
+  /** SQLite file (relative to the config file) or a `postgres://` / `postgresql://` URL: the app's better-auth database. */
+  database: z.string().min(1),
+  /** Create the organization plugin's tables and write orgs + memberships. */
+  organizations: z.boolean().default(true),
+  /** Create the admin plugin's columns (`role`, `banned`, …) so disabled users can be imported as banned. */
+  admin: z.boolean().default(false),
+  /** Id shape of new rows: better-auth's default 32-char random ids, or UUIDs for apps using `advanced.database.generateId: "uuid"`. */
+  idFormat: z.enum(["random", "uuid"]).default("random"),
+});
+
+export type BetterAuthTargetOptionsInput = z.input<typeof BetterAuthTargetOptionsSchema>;
+
+/**
+ * better-auth: writes straight into the app's own database (user, account, organization, member).
+ * Legacy hashes go into `account.password` as-is or packed; the `authmigrate/better-auth` plugin
+ * verifies them at sign-in and re-hashes to better-auth's scrypt.
+ */
+export const betterAuthTarget: Target<typeof BetterAuthTargetOptionsSchema> = {
+  id: "better-auth",
+  description: "better-auth (self-hosted): writes users, accounts, organizations and members into its SQLite/PostgreSQL database",
+  capabilities: {
+    maxBatchSize: 500,
+    update: true,
+    orgs: true,
+    rollback: true,
+    // Every format the hash engine verifies: the legacyPasswords() plugin checks them at sign-in.
+    hashFormats,
+  },
+  options: BetterAuthTargetOptionsSchema,
+  create: (options, ctx) => new BetterAuthInstance(options, ctx),
+};
+
+export { BetterAuthInstance, DISABLED_BAN_REASON } from "./instance.js";

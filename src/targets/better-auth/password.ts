@@ -1,0 +1,33 @@
+import { identify, packHash, resolveStored } from "../../hashes/index.js";
+import type { HashCredential } from "../../model/user.js";
+
+/**
+ * How legacy hashes live in better-auth's single `account.password` column, shared by the
+ * target (writing) and the plugin (verifying). No function here logs or returns a secret in an error.
+ */
+
+/** better-auth's default scrypt hash: `<16-byte salt as hex>:<64-byte key as hex>`. */
+const BETTER_AUTH_SCRYPT = /^[0-9a-f]{32}:[0-9a-f]{128}$/i;
+
+export function isBetterAuthHash(value: string): boolean {
+  return BETTER_AUTH_SCRYPT.test(value);
+}
+
+/** The one format `value` can only be, or undefined when no format or several are certain. */
+export function certainFormat(value: string): string | undefined {
+  const [top, next] = identify(value);
+  if (!top || top.confidence < 1 || (next && next.confidence >= 1)) return undefined;
+  return top.format;
+}
+
+/**
+ * The string stored in `account.password` for a legacy credential: the hash itself when it is
+ * self-describing (identify() names exactly this format and there are no params, e.g. `$2b$…`),
+ * else a `$authmigrate$` envelope carrying format + params. Throws AuthmigrateError
+ * (HASH_UNSUPPORTED_FORMAT / HASH_AMBIGUOUS_FORMAT) when the format cannot be verified later.
+ */
+export function toPasswordColumn(credential: HashCredential): string {
+  const { format, value, params } = resolveStored(credential);
+  if (Object.keys(params).length === 0 && !isBetterAuthHash(value) && certainFormat(value) === format.id) return value;
+  return packHash({ format: format.id, value, params });
+}

@@ -1,0 +1,309 @@
+/**
+ * One better-auth target suite, run against SQLite (better-auth.test.ts) and PostgreSQL
+ * (better-auth.postgres.test.ts). Signs in through a real better-auth HTTP server.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import bcrypt from "bcryptjs";
+import { betterAuth } from "better-auth";
+import { toNodeHandler } from "better-auth/node";
+import { organization } from "better-auth/plugins/organization";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MigrationOrgSchema, MigrationUserSchema, type MigrationUser, type MigrationUserInput } from "../../src/model/user.js";
+import { betterAuthTarget } from "../../src/targets/better-auth/index.js";
+import { openDatabase, type BetterAuthDb } from "../../src/targets/better-auth/db.js";
+import { legacyPasswords } from "../../src/targets/better-auth/plugin.js";
+import type { TargetInstance, UserOutcome, UserWrite } from "../../src/targets/types.js";
+
+export interface SuiteDb {
+  /** `database` option of the target. */
+  database: string;
+  cwd: string;
+  /** What the app passes to betterAuth({ database }): a better-sqlite3 Database or a pg Pool. */
+  appDatabase(): { database: unknown; close(): Promise<void> };
+}
+
+/** From shared/vectors/password-hashes.json: Keycloak secret_data + credential_data, pbkdf2-sha256, 27500 iterations. */
+const kc = {
+  hash: '{"value":"TLFOjmL24jpjxc6Amh8y/v/oIn+8pjVtd+2aqAgqW2kQlc48pvMNY/p/Az9m0NySQdmGIX6qCsZMwwWOn20gaw==","salt":"heOnhyAcitUr3MWYM+KTUg==","additionalParameters":{}}',
+  params: { credentialData: '{"hashIterations":27500,"algorithm":"pbkdf2-sha256","additionalParameters":{}}' },
+  password: "pässwörd",
+};
+
+const PW = {
+  alice: "alice-password-1",
+  bob: "bob-pässwörd-2",
+  carol: kc.password,
+};
+
+const ORGS = [
+  MigrationOrgSchema.parse({ externalId: "org-1", name: "Acme", slug: "acme", domain: "acme.test", metadata: { tier: "gold" } }),
+  MigrationOrgSchema.parse({ externalId: "org-2", name: "Globex", slug: "globex" }),
+];
+
+function users(): MigrationUser[] {
+  const b2b = bcrypt.hashSync(PW.alice, 4);
+  // bcryptjs writes $2b$; $2a$ is the same algorithm, only the prefix differs.
+  const b2a = bcrypt.hashSync(PW.bob, 4).replace(/^\$2b\$/, "$2a$");
+  const inputs: MigrationUserInput[] = [
+    {
+      externalId: "u-alice",
+      email: "alice@example.com",
+      emailVerified: true,
+      profile: { givenName: "Alice", familyName: "Liddell", picture: "https://img.test/alice.png" },
+      credential: { kind: "hash", format: "bcrypt", value: b2b },
+      identities: [{ provider: "google", providerUserId: "g-123" }],
+      memberships: [{ orgExternalId: "org-1", roles: ["owner"] }],
+    },
+    {
+      externalId: "u-bob",
+      email: "Bob@Example.com",
+      profile: { displayName: "Bobby" },
+      credential: { kind: "hash", format: "bcrypt", value: b2a },
+      memberships: [
+        { orgExternalId: "org-1", roles: ["member", "billing"] },
+        { orgExternalId: "org-2", roles: [] },
+      ],
+    },
+    {
+      externalId: "u-carol",
+      email: "carol@example.com",
+      credential: { kind: "hash", format: "pbkdf2-keycloak-json", value: kc.hash, params: kc.params },
+    },
+    { externalId: "u-dave", email: "dave@example.com", username: "dave" },
+    { externalId: "u-eve", username: "eve-no-email", credential: { kind: "hash", format: "bcrypt", value: b2b } },
+    { externalId: "u-frank", email: "frank@example.com", status: "disabled" },
+  ];
+  return inputs.map((u) => MigrationUserSchema.parse(u));
+}
+
+const orgIdsOf = (outcomes: { externalId: string; targetId?: string }[]): Record<string, string> =>
+  Object.fromEntries(outcomes.map((o) => [o.externalId, o.targetId!]));
+
+const byId = (outcomes: UserOutcome[]): Record<string, UserOutcome> => Object.fromEntries(outcomes.map((o) => [o.externalId, o]));
+
+export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, teardown: () => Promise<void>): void {
+  describe(`better-auth target (${name})`, () => {
+    let env: SuiteDb;
+    let target: TargetInstance;
+    let raw: BetterAuthDb;
+    let orgTargetIds: Record<string, string>;
+    let batch: UserWrite[];
+    let first: Record<string, UserOutcome>;
+
+    const credentialOf = async (userId: string) =>
+      raw.db.selectFrom("account").select("password").where("userId", "=", userId).where("providerId", "=", "credential").executeTakeFirst();
+
+    beforeAll(async () => {
+      env = await setup();
+      target = betterAuthTarget.create(betterAuthTarget.options.parse({ database: env.database }), { cwd: env.cwd });
+      await target.prepare();
+      await target.prepare(); // idempotent
+      raw = openDatabase(env.database, env.cwd);
+    });
+
+    afterAll(async () => {
+      await target?.close();
+      await raw?.close();
+      await teardown();
+    });
+
+    it("creates organizations once, idempotent by slug", async () => {
+      const created = await target.upsertOrgs(ORGS);
+      expect(created.map((o) => o.status)).toEqual(["created", "created"]);
+      const again = await target.upsertOrgs(ORGS);
+      expect(again.map((o) => o.status)).toEqual(["skipped", "skipped"]);
+      expect(again.map((o) => o.targetId)).toEqual(created.map((o) => o.targetId));
+      orgTargetIds = orgIdsOf(created);
+      const acme = await raw.db.selectFrom("organization").selectAll().where("slug", "=", "acme").executeTakeFirstOrThrow();
+      expect(acme.name).toBe("Acme");
+      expect(JSON.parse(acme.metadata!)).toEqual({ tier: "gold", domain: "acme.test", externalId: "org-1" });
+    });
+
+    it("writes users, accounts and memberships; fails users without email or that are disabled", async () => {
+      batch = users().map((user) => ({ user, action: "create", orgTargetIds }));
+      first = byId(await target.writeUsers(batch));
+      expect(Object.fromEntries(Object.entries(first).map(([k, o]) => [k, o.status]))).toEqual({
+        "u-alice": "created",
+        "u-bob": "created",
+        "u-carol": "created",
+        "u-dave": "created",
+        "u-eve": "failed",
+        "u-frank": "failed",
+      });
+      expect(first["u-eve"]).toMatchObject({ reason: "no_email", retryable: false });
+      expect(first["u-frank"]).toMatchObject({ reason: "disabled_unsupported" });
+      expect(await target.countUsers()).toBe(4);
+
+      const alice = first["u-alice"]!.targetId!;
+      expect(alice).toMatch(/^[A-Za-z0-9]{32}$/);
+      const row = await raw.db.selectFrom("user").selectAll().where("id", "=", alice).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ name: "Alice Liddell", email: "alice@example.com", image: "https://img.test/alice.png" });
+      expect(Boolean(row.emailVerified)).toBe(true);
+
+      // Self-describing bcrypt is stored as-is; Keycloak JSON + credentialData is packed into one string.
+      expect((await credentialOf(alice))?.password).toMatch(/^\$2b\$04\$/);
+      expect((await credentialOf(first["u-bob"]!.targetId!))?.password).toMatch(/^\$2a\$04\$/);
+      expect((await credentialOf(first["u-carol"]!.targetId!))?.password).toMatch(/^\$authmigrate\$pbkdf2-keycloak-json\$/);
+      // No password: no credential account (the user resets or signs in socially).
+      expect(await credentialOf(first["u-dave"]!.targetId!)).toBeUndefined();
+
+      const google = await raw.db.selectFrom("account").selectAll().where("providerId", "=", "google").executeTakeFirstOrThrow();
+      expect(google).toMatchObject({ accountId: "g-123", userId: alice, password: null });
+    });
+
+    it("gives members their roles", async () => {
+      const alice = await target.getUser(first["u-alice"]!.targetId!);
+      expect(alice).toMatchObject({ email: "alice@example.com", hasPassword: true, disabled: false });
+      expect(alice?.memberships).toEqual({ [orgTargetIds["org-1"]!]: ["owner"] });
+      const bob = await target.getUser(first["u-bob"]!.targetId!);
+      expect(bob?.email).toBe("bob@example.com");
+      expect(bob?.memberships).toEqual({ [orgTargetIds["org-1"]!]: ["member", "billing"], [orgTargetIds["org-2"]!]: ["member"] });
+      const raw1 = await raw.db.selectFrom("member").select("role").where("userId", "=", first["u-bob"]!.targetId!).orderBy("role").execute();
+      expect(raw1.map((r) => r.role)).toEqual(["member", "member,billing"]);
+      expect((await target.getUser(first["u-dave"]!.targetId!))?.hasPassword).toBe(false);
+      expect(await target.getUser("no-such-id")).toBeUndefined();
+    });
+
+    it("writing the same batch again creates nothing (skipped, same target ids)", async () => {
+      const again = byId(await target.writeUsers(batch));
+      for (const id of ["u-alice", "u-bob", "u-carol", "u-dave"]) {
+        expect(again[id]).toMatchObject({ status: "skipped", reason: "exists_by_email", targetId: first[id]!.targetId });
+      }
+      expect(await target.countUsers()).toBe(4);
+      const accounts = await raw.db.selectFrom("account").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+      expect(Number(accounts.n)).toBe(4); // 3 credential + 1 google
+      const members = await raw.db.selectFrom("member").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+      expect(Number(members.n)).toBe(3);
+    });
+
+    it("fails a user whose org is unknown or whose identity belongs to someone else, without touching the others", async () => {
+      const [u1, u2, u3] = [
+        MigrationUserSchema.parse({ externalId: "u-x", email: "x@example.com", memberships: [{ orgExternalId: "org-missing" }] }),
+        MigrationUserSchema.parse({ externalId: "u-y", email: "y@example.com", identities: [{ provider: "google", providerUserId: "g-123" }] }),
+        MigrationUserSchema.parse({ externalId: "u-z", email: "z@example.com" }),
+      ];
+      const out = byId(await target.writeUsers([u1!, u2!, u3!].map((user) => ({ user, action: "create" as const, orgTargetIds }))));
+      expect(out["u-x"]).toMatchObject({ status: "failed", reason: "unknown_org" });
+      expect(out["u-y"]).toMatchObject({ status: "failed", reason: "identity_in_use" });
+      expect(out["u-z"]?.status).toBe("created");
+      expect(await raw.db.selectFrom("user").select("id").where("email", "in", ["x@example.com", "y@example.com"]).execute()).toEqual([]);
+      await target.deleteUsers([out["u-z"]!.targetId!]);
+    });
+
+    describe("sign-in through a real better-auth server with the legacyPasswords() plugin", () => {
+      let server: http.Server;
+      let base: string;
+      let app: { close(): Promise<void> };
+
+      beforeAll(async () => {
+        const appDb = env.appDatabase();
+        app = appDb;
+        const auth = betterAuth({
+          database: appDb.database as never,
+          secret: "authmigrate-test-secret-0123456789abcdef",
+          baseURL: "http://127.0.0.1",
+          emailAndPassword: { enabled: true },
+          plugins: [organization(), legacyPasswords()],
+          logger: { disabled: true },
+          telemetry: { enabled: false },
+        });
+        server = http.createServer(toNodeHandler(auth));
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      });
+
+      afterAll(async () => {
+        await new Promise<void>((resolve) => server?.close(() => resolve()));
+        await app?.close();
+      });
+
+      const signIn = (email: string, password: string) =>
+        fetch(`${base}/api/auth/sign-in/email`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: base },
+          body: JSON.stringify({ email, password }),
+        });
+
+      it.each([
+        ["alice@example.com", "u-alice", PW.alice],
+        ["bob@example.com", "u-bob", PW.bob],
+        ["carol@example.com", "u-carol", PW.carol],
+      ])("%s: old password works, wrong one does not, and the hash is upgraded to scrypt", async (email, externalId, password) => {
+        const userId = first[externalId]!.targetId!;
+        const before = (await credentialOf(userId))!.password!;
+
+        const wrong = await signIn(email, password + "x");
+        expect(wrong.status).toBe(401);
+        expect((await credentialOf(userId))?.password).toBe(before);
+
+        const ok = await signIn(email, password);
+        expect(ok.status).toBe(200);
+        const body = (await ok.json()) as { user: { id: string; email: string } };
+        expect(body.user).toMatchObject({ id: userId, email });
+
+        const after = (await credentialOf(userId))!.password!;
+        expect(after).toMatch(/^[0-9a-f]{32}:[0-9a-f]{128}$/);
+
+        expect((await signIn(email, password)).status).toBe(200);
+        expect((await signIn(email, password + "x")).status).toBe(401);
+        expect((await credentialOf(userId))?.password).toBe(after);
+      });
+
+      it("a user imported without a password cannot sign in with one; unknown users get 401", async () => {
+        expect((await signIn("dave@example.com", "anything-at-all")).status).toBe(401);
+        expect((await signIn("nobody@example.com", "anything-at-all")).status).toBe(401);
+      });
+    });
+
+    it("update: changes profile, roles and a not-yet-upgraded password; keeps a native one", async () => {
+      const [alice, bob, , dave] = users();
+      const newDaveHash = bcrypt.hashSync("dave-new-password", 4);
+      const writes: UserWrite[] = [
+        {
+          // Alice signed in above: her scrypt hash belongs to the app now and survives a legacy update.
+          user: { ...alice!, profile: { displayName: "Alice L." }, memberships: [{ orgExternalId: "org-1", roles: ["admin"] }] },
+          action: "update",
+          targetId: first["u-alice"]!.targetId!,
+          orgTargetIds,
+        },
+        { user: { ...dave!, emailVerified: true, credential: { kind: "hash", format: "bcrypt", value: newDaveHash, params: {} } }, action: "update", targetId: first["u-dave"]!.targetId!, orgTargetIds },
+        { user: bob!, action: "update", targetId: "gone", orgTargetIds },
+      ];
+      const nativeBefore = (await credentialOf(first["u-alice"]!.targetId!))!.password;
+      const out = byId(await target.writeUsers(writes));
+      expect(out["u-alice"]).toMatchObject({ status: "updated", targetId: first["u-alice"]!.targetId });
+      expect(out["u-dave"]).toMatchObject({ status: "updated", targetId: first["u-dave"]!.targetId });
+      expect(out["u-bob"]).toMatchObject({ status: "failed", reason: "not_found" });
+
+      const a = await target.getUser(first["u-alice"]!.targetId!);
+      expect(a?.name).toBe("Alice L.");
+      expect(a?.memberships).toEqual({ [orgTargetIds["org-1"]!]: ["admin"] });
+      expect((await credentialOf(first["u-alice"]!.targetId!))?.password).toBe(nativeBefore);
+
+      const d = await target.getUser(first["u-dave"]!.targetId!);
+      expect(d?.hasPassword).toBe(true);
+      expect((await credentialOf(first["u-dave"]!.targetId!))?.password).toBe(newDaveHash);
+      const drow = await raw.db.selectFrom("user").select("emailVerified").where("id", "=", first["u-dave"]!.targetId!).executeTakeFirstOrThrow();
+      expect(Boolean(drow.emailVerified)).toBe(true);
+      expect(await target.countUsers()).toBe(4);
+    });
+
+    it("deleteUsers removes users with their accounts, sessions and memberships", async () => {
+      const ids = ["u-alice", "u-bob", "u-carol", "u-dave"].map((k) => first[k]!.targetId!);
+      expect(Number((await raw.db.selectFrom("session").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow()).n)).toBeGreaterThan(0);
+      const out = await target.deleteUsers(ids);
+      expect(out).toEqual(ids.map((targetId) => ({ targetId, ok: true })));
+      expect(await target.countUsers()).toBe(0);
+      for (const table of ["account", "session", "member"] as const) {
+        const n = await raw.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+        expect(Number(n.n), table).toBe(0);
+      }
+      // Organizations stay; deleting again is a no-op that still succeeds.
+      expect(await target.deleteUsers(ids.slice(0, 1))).toEqual([{ targetId: ids[0], ok: true, reason: "not_found" }]);
+      expect((await raw.db.selectFrom("organization").select("id").execute()).length).toBe(2);
+    });
+  });
+}
+
+export { PW, ORGS, users };
