@@ -6,8 +6,10 @@ import type { HashCredential } from "../../model/user.js";
  * target (writing) and the plugin (verifying). No function here logs or returns a secret in an error.
  */
 
-/** better-auth's default scrypt hash: `<16-byte salt as hex>:<64-byte key as hex>`. */
-const BETTER_AUTH_SCRYPT = /^[0-9a-f]{32}:[0-9a-f]{128}$/i;
+/** better-auth's default scrypt hash: `<16-byte salt as hex>:<64-byte key as hex>` (lower-case, as it compares). */
+const BETTER_AUTH_SCRYPT = /^[0-9a-f]{32}:[0-9a-f]{128}$/;
+/** Hash-engine id of that format (a user coming from another better-auth keeps it as-is). */
+const BETTER_AUTH_FORMAT = "better-auth-scrypt";
 
 export function isBetterAuthHash(value: string): boolean {
   return BETTER_AUTH_SCRYPT.test(value);
@@ -22,12 +24,16 @@ export function certainFormat(value: string): string | undefined {
 
 /**
  * The string stored in `account.password` for a legacy credential: the hash itself when it is
- * self-describing (identify() names exactly this format and there are no params, e.g. `$2b$…`),
- * else a `$authmigrate$` envelope carrying format + params. Throws AuthmigrateError
+ * self-describing (identify() names exactly this format and there are no params, e.g. `$2b$…`)
+ * or already better-auth's own, else a `$authmigrate$` envelope carrying format + params (also for
+ * legacy values that merely look like better-auth's, which its verify would misread). Throws AuthmigrateError
  * (HASH_UNSUPPORTED_FORMAT / HASH_AMBIGUOUS_FORMAT) when the format cannot be verified later.
  */
 export function toPasswordColumn(credential: HashCredential): string {
   const { format, value, params } = resolveStored(credential);
-  if (Object.keys(params).length === 0 && !isBetterAuthHash(value) && certainFormat(value) === format.id) return value;
+  if (Object.keys(params).length === 0) {
+    const native = isBetterAuthHash(value);
+    if (format.id === BETTER_AUTH_FORMAT ? native : !native && certainFormat(value) === format.id) return value;
+  }
   return packHash({ format: format.id, value, params });
 }

@@ -30,9 +30,14 @@ export interface LegacyPasswordsOptions {
 
 type PasswordVerify = (data: { hash: string; password: string }) => Promise<boolean>;
 
-/** A stored string the hash engine can name with certainty: an authmigrate envelope or e.g. `$2b$…`. */
-export function isLegacyHash(hash: string): boolean {
+/** The hash engine can name the format with certainty: an authmigrate envelope or e.g. `$2b$…`. */
+function engineKnows(hash: string): boolean {
   return isPackedHash(hash) || certainFormat(hash) !== undefined;
+}
+
+/** What the plugin (with default options) verifies through authmigrate's hash engine rather than better-auth's. */
+export function isLegacyHash(hash: string): boolean {
+  return !isBetterAuthHash(hash) && engineKnows(hash);
 }
 
 /**
@@ -78,7 +83,7 @@ export function legacyPasswords(options: LegacyPasswordsOptions = {}) {
       };
 
       const verify: PasswordVerify = async ({ hash, password }) => {
-        if (typeof hash !== "string" || isNative(hash) || !isLegacyHash(hash)) return verifyNative({ hash, password });
+        if (typeof hash !== "string" || isNative(hash) || !engineKnows(hash)) return verifyNative({ hash, password });
         let ok: boolean;
         try {
           ok = await verifyLegacyPassword(password, { format: "auto", value: hash });
