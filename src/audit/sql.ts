@@ -94,8 +94,30 @@ function sqlSource(config: Config, d: Dialect, table: string | undefined): { fro
   });
 }
 
-/** Generate the audit SQL for `dialect`. Throws AuthmigrateError when there is no table to query. */
+/** One audit query; `id` names the report section it corresponds to. */
+export interface AuditStatement {
+  id: "totals" | "roles" | "duplicates" | "duplicate_summary" | "missing_email" | "invalid_email" | "activity" | "orgs" | "passwords";
+  /** Comment lines (without `-- `). */
+  comment: string[];
+  /** The statement, without the trailing semicolon. */
+  sql: string;
+}
+
+/** Generate the audit SQL for `dialect`: a commented script, statements separated by `;`. */
 export function auditSql(config: Config, dialect: SqlDialect, opts: AuditSqlOptions = {}): string {
+  const { header, statements } = auditSqlStatements(config, dialect, opts);
+  const out = header.map((c) => (c === "" ? "" : `-- ${c}`));
+  out.push("");
+  for (const s of statements) out.push(...s.comment.map((c) => `-- ${c}`), `${s.sql};`, "");
+  return out.join("\n");
+}
+
+/** The audit queries one by one (for running them programmatically). Throws AuthmigrateError when there is no table to query. */
+export function auditSqlStatements(
+  config: Config,
+  dialect: SqlDialect,
+  opts: AuditSqlOptions = {},
+): { header: string[]; statements: AuditStatement[] } {
   if (!isSqlDialect(dialect)) {
     throw new AuthmigrateError("AUDIT_SQL_DIALECT", `unknown SQL dialect "${String(dialect)}"`, { hint: `use one of ${SQL_DIALECTS.join(", ")}` });
   }
@@ -154,25 +176,24 @@ export function auditSql(config: Config, dialect: SqlDialect, opts: AuditSqlOpti
   END`
     : `'none'`;
 
-  const out: string[] = [];
-  const stmt = (comment: string | string[], sql: string) => {
-    for (const c of Array.isArray(comment) ? comment : [comment]) out.push(`-- ${c}`);
-    out.push(`${sql};`, "");
+  const statements: AuditStatement[] = [];
+  const stmt = (id: AuditStatement["id"], comment: string | string[], sql: string) => {
+    statements.push({ id, comment: Array.isArray(comment) ? comment : [comment], sql });
   };
 
-  out.push(
-    `-- authmigrate audit (${dialect}) for ${what}`,
-    `-- Seed 000 "Audit Existing Users", with the configured column names. Run statement by statement.`,
+  const header = [
+    `authmigrate audit (${dialect}) for ${what}`,
+    `Seed 000 "Audit Existing Users", with the configured column names. Run statement by statement.`,
     asOf
-      ? `-- Activity buckets are relative to ${asOf.toISOString()} (written as a UTC timestamp), not the server clock.`
-      : `-- Activity buckets are relative to the database server's current time.`,
+      ? `Activity buckets are relative to ${asOf.toISOString()} (written as a UTC timestamp), not the server clock.`
+      : `Activity buckets are relative to the database server's current time.`,
     f.active
-      ? `-- "Active" = ${f.active} is NULL or not a false-like value (0, false, N, ...), as authmigrate reads it; the seed's IsActive = 1, generalised.`
-      : `-- No mapping.fields.active: every user counts as active.`,
-    "",
-  );
+      ? `"Active" = ${f.active} is NULL or not a false-like value (0, false, N, ...), as authmigrate reads it; the seed's IsActive = 1, generalised.`
+      : `No mapping.fields.active: every user counts as active.`,
+  ];
 
   stmt(
+    "totals",
     "Count users: total, active, inactive",
     `SELECT
   COUNT(*) AS total_users,
@@ -182,6 +203,7 @@ FROM ${from}`,
   );
 
   stmt(
+    "roles",
     f.role ? `Count by role: mapped role (mapping.roles) and legacy ${f.role}, all users and active ones` : "Count by role: no mapping.fields.role, every user is (none)",
     `SELECT
   ${roleMapped} AS role,
@@ -201,6 +223,7 @@ WHERE ${hasEmail}
 GROUP BY ${emailNorm}
 HAVING COUNT(*) > 1`;
   stmt(
+    "duplicates",
     [
       "Find duplicate emails, compared as LOWER(TRIM(email)): that is how they are sent to the identity provider.",
       "(The seed's GROUP BY Email misses 'Jane@x.com' vs ' jane@x.com' on case-sensitive collations and with stray whitespace.)",
@@ -210,6 +233,7 @@ HAVING COUNT(*) > 1`;
 ORDER BY COUNT(*) DESC, ${emailNorm}`,
   );
   stmt(
+    "duplicate_summary",
     "Duplicate emails: how many groups, and the records beyond the first in each (to be skipped or merged)",
     `SELECT COUNT(*) AS duplicate_groups, COALESCE(SUM(records) - COUNT(*), 0) AS extra_records
 FROM (
@@ -218,12 +242,14 @@ ${dupGroups}
   );
 
   stmt(
+    "missing_email",
     "Find users without emails (cannot migrate); whitespace-only counts as missing",
     `SELECT COUNT(*) AS missing_email
 FROM ${from}
 WHERE ${email} IS NULL OR ${d.trim(email)} = ''`,
   );
   stmt(
+    "invalid_email",
     "Invalid emails, rough: no user@domain.tld shape or inner spaces (authmigrate's own check is stricter)",
     `SELECT COUNT(*) AS invalid_email
 FROM ${from}
@@ -232,6 +258,7 @@ WHERE ${hasEmail}
   );
 
   stmt(
+    "activity",
     f.lastLoginAt
       ? `Last login distribution of active users (helps prioritize); never logged in (NULL ${f.lastLoginAt}) is dormant`
       : "Last login distribution: no mapping.fields.lastLoginAt, every active user is dormant",
@@ -245,6 +272,7 @@ GROUP BY
   );
 
   stmt(
+    "orgs",
     f.org
       ? `Users per organization (legacy ${f.org}${tenants.length > 0 ? " through mapping.tenants" : ""}); (none) = no tenant`
       : "Users per organization: no mapping.fields.org, every user is (none)",
@@ -259,6 +287,7 @@ ORDER BY COUNT(*) DESC`,
   );
 
   stmt(
+    "passwords",
     f.password
       ? "Password formats, rough: $2* = bcrypt, {...} = Keycloak PBKDF2 JSON, empty = none; `authmigrate audit` identifies every format exactly"
       : "Password formats: no mapping.fields.password, nobody has a password to migrate",
@@ -271,5 +300,5 @@ GROUP BY
 ORDER BY COUNT(*) DESC`,
   );
 
-  return out.join("\n");
+  return { header, statements };
 }
