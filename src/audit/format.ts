@@ -16,7 +16,8 @@ export function num(n: number): string {
 
 /** `org_owner (1)`: the mapped role and, when it differs, the legacy value. */
 export function roleLabel(role: string, raw: string): string {
-  return role === raw ? role : `${role} (${raw})`;
+  if (role === raw) return role;
+  return raw === "(none)" ? `${role} (none)` : `${role} (${raw})`;
 }
 
 export const BUCKET_LABELS: Record<string, string> = {
