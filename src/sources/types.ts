@@ -4,6 +4,11 @@ import { z } from "zod";
 export interface SourceRecord {
   row: Record<string, unknown>;
   location: string;
+  /**
+   * Set when the source could not parse this record (e.g. `users.csv:17: expected 5 columns, found 6`);
+   * `row` is then `{}`. The stream keeps going so the engine can report the row as failed and continue.
+   */
+  error?: string;
 }
 
 /**

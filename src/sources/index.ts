@@ -1,0 +1,44 @@
+import { CsvSource } from "./csv.js";
+import { JsonSource } from "./json.js";
+import { MysqlSource } from "./mysql.js";
+import { NdjsonSource } from "./ndjson.js";
+import { PostgresSource } from "./postgres.js";
+import { SqliteSource } from "./sqlite.js";
+import type { Source, SourceConfig } from "./types.js";
+
+export * from "./types.js";
+export { CsvSource, type CsvSourceConfig } from "./csv.js";
+export { JsonSource, type JsonSourceConfig } from "./json.js";
+export { NdjsonSource, type NdjsonSourceConfig } from "./ndjson.js";
+export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
+export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
+export { MysqlSource, type MysqlSourceConfig } from "./mysql.js";
+export { SqlKeysetSource, type SqlSourceOptions } from "./sql-source.js";
+export type { Dialect } from "./keyset.js";
+
+export interface SourceContext {
+  /** Directory relative file paths resolve against (normally the config file's directory). */
+  cwd: string;
+}
+
+type Factory<T extends SourceConfig["type"]> = (config: Extract<SourceConfig, { type: T }>, ctx: SourceContext) => Source;
+
+/** `type` → factory. Adding a source = one entry here plus its config schema in types.ts. */
+export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> } = {
+  sqlite: (c, ctx) => new SqliteSource(c, ctx),
+  postgres: (c) => new PostgresSource(c),
+  mysql: (c) => new MysqlSource(c),
+  csv: (c, ctx) => new CsvSource(c, ctx),
+  json: (c, ctx) => new JsonSource(c, ctx),
+  ndjson: (c, ctx) => new NdjsonSource(c, ctx),
+};
+
+/**
+ * Builds the source for a parsed config. Cheap and offline: connections and files are opened on
+ * first use, so IO errors (`SOURCE_UNREACHABLE`, `SOURCE_NOT_FOUND`, …) come from the async methods.
+ * Config-shape errors (`SOURCE_CONFIG_INVALID`) are thrown here.
+ */
+export function createSource(config: SourceConfig, opts: SourceContext): Source {
+  const factory = sourceRegistry[config.type] as Factory<SourceConfig["type"]>;
+  return factory(config as never, opts);
+}

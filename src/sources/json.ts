@@ -1,0 +1,127 @@
+import { pipeline, Transform, type Readable, type Writable } from "node:stream";
+import Parser from "stream-json/Parser.js";
+import Pick from "stream-json/filters/Pick.js";
+import StreamArray from "stream-json/streamers/StreamArray.js";
+import type { z } from "zod";
+import { AuthmigrateError } from "../errors.js";
+import { describeNonObject, SourceFile, stripBom } from "./file.js";
+import type { JsonSourceConfigSchema, Source, SourceRecord } from "./types.js";
+
+export type JsonSourceConfig = z.infer<typeof JsonSourceConfigSchema>;
+
+type TransformString = (chunk: string, enc: BufferEncoding, cb: (err?: Error | null) => void) => void;
+
+/**
+ * Streams the elements of a JSON array — top-level, or at `key` of a top-level object
+ * (`{"users":[...]}`; a dotted path like `data.users` also works) — one element in memory at a time.
+ * Location: `users.json[12]` (0-based index). A non-object element is an error record; invalid JSON
+ * is unrecoverable (the parser can't find the next element) and throws `SOURCE_PARSE_ERROR` with
+ * the line where parsing failed.
+ */
+export class JsonSource implements Source {
+  readonly kind = "json";
+  readonly file: SourceFile;
+  private readonly key: string | undefined;
+
+  constructor(config: JsonSourceConfig, opts: { cwd: string }) {
+    this.file = new SourceFile(config.path, opts.cwd);
+    this.key = config.key;
+  }
+
+  describe(): string {
+    return `json ${this.file.path}${this.key ? ` key ${this.key}` : ""}`;
+  }
+
+  /** Keys of the first object element (files have no schema). */
+  async columns(): Promise<string[]> {
+    for await (const r of this.read()) if (!r.error) return Object.keys(r.row);
+    return [];
+  }
+
+  count(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  async *read(opts: { signal?: AbortSignal } = {}): AsyncGenerator<SourceRecord> {
+    const input = await this.file.open();
+    const parser = new Parser({ streamValues: false });
+    const lines = trackLines(parser);
+    let picked = false;
+    const stages: (Readable | Writable)[] = [input, parser];
+    if (this.key !== undefined) {
+      stages.push(new Pick({ filter: this.key, once: true }));
+      // Pick passes nothing through when the key is absent; note whether it found anything.
+      stages.push(new Transform({ objectMode: true, transform: (t, _e, cb) => ((picked = true), cb(null, t)) }));
+    }
+    const items = new StreamArray();
+    stages.push(items);
+    pipeline(stages, () => {}); // errors surface through the iteration below
+
+    let last = -1;
+    try {
+      for await (const { key, value } of items as AsyncIterable<{ key: number; value: unknown }>) {
+        opts.signal?.throwIfAborted();
+        last = key;
+        const location = `${this.file.name}[${key}]`;
+        const bad = describeNonObject(value);
+        yield bad ? { row: {}, location, error: `${location}: ${bad}` } : { row: value as Record<string, unknown>, location };
+      }
+    } catch (e) {
+      if (e instanceof AuthmigrateError || (e as Error).name === "AbortError") throw e;
+      throw this.translate(e as Error, lines.current, last);
+    } finally {
+      items.destroy();
+      input.destroy();
+    }
+    if (this.key !== undefined && !picked) {
+      throw this.file.parseError(undefined, `no "${this.key}" property at the top level`, undefined);
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private translate(e: Error, line: number, last: number): AuthmigrateError {
+    if (/should be an array/.test(e.message)) {
+      const what = this.key === undefined ? "the top-level value" : `the value at "${this.key}"`;
+      const hint = this.key === undefined ? ' (for {"users": [...]} set key: "users")' : "";
+      return this.file.parseError(undefined, `${what} is not an array${hint}`, e);
+    }
+    const after = last >= 0 ? ` after ${this.file.name}[${last}]` : "";
+    return this.file.parseError(line, `invalid JSON${after}: ${e.message.replace(/^Parser cannot parse input: /, "")}`, e);
+  }
+}
+
+/**
+ * stream-json reports no positions, so we feed its parser one line at a time and remember which
+ * line it was working on. Relies on stream-json 1.x internals: the parser processes each string
+ * chunk synchronously in `_transformString` (its `_transform` dispatches there per instance).
+ */
+function trackLines(parser: Parser): { current: number } {
+  const state = { current: 1 };
+  const p = parser as unknown as { _transformString: TransformString };
+  const original = p._transformString.bind(parser);
+  let completed = 0;
+  let first = true;
+  p._transformString = (chunk, enc, cb) => {
+    let text = String(chunk);
+    if (first) {
+      text = stripBom(text);
+      first = false;
+    }
+    let start = 0;
+    while (start < text.length) {
+      const nl = text.indexOf("\n", start);
+      const end = nl === -1 ? text.length : nl + 1;
+      state.current = completed + 1;
+      let failed: Error | null | undefined;
+      original(text.slice(start, end), enc, (err) => (failed = err));
+      if (failed) return cb(failed);
+      if (nl !== -1) completed++;
+      start = end;
+    }
+    cb(null);
+  };
+  return state;
+}
