@@ -1,9 +1,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import bcrypt from "bcryptjs";
+import { betterAuth } from "better-auth";
+import { toNodeHandler } from "better-auth/node";
+import { admin } from "better-auth/plugins/admin";
 import Database from "better-sqlite3";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MigrationOrgSchema, MigrationUserSchema } from "../../src/model/user.js";
+import { betterAuthTarget, DISABLED_BAN_REASON } from "../../src/targets/better-auth/index.js";
 import { isLegacyHash, legacyPasswords } from "../../src/targets/better-auth/plugin.js";
+import type { TargetInstance } from "../../src/targets/types.js";
 import { betterAuthSuite } from "./better-auth.suite.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "authmigrate-ba-"));
@@ -31,5 +40,80 @@ describe("legacyPasswords() plugin", () => {
 
   it("is a better-auth plugin with a stable id", () => {
     expect(legacyPasswords().id).toBe("authmigrate-legacy-passwords");
+  });
+});
+
+describe("better-auth target with admin: true and idFormat: uuid (sqlite)", () => {
+  const adminDir = mkdtempSync(path.join(tmpdir(), "authmigrate-ba-admin-"));
+  const file = path.join(adminDir, "auth.db");
+  let target: TargetInstance;
+  let server: http.Server;
+  let base: string;
+  let appDb: Database.Database;
+
+  beforeAll(async () => {
+    target = betterAuthTarget.create(betterAuthTarget.options.parse({ database: file, admin: true, idFormat: "uuid", organizations: false }), { cwd: "/" });
+    await target.prepare();
+    appDb = new Database(file);
+    const auth = betterAuth({
+      database: appDb,
+      secret: "authmigrate-test-secret-0123456789abcdef",
+      baseURL: "http://127.0.0.1",
+      emailAndPassword: { enabled: true },
+      advanced: { database: { generateId: "uuid" } },
+      plugins: [admin(), legacyPasswords()],
+      logger: { disabled: true },
+      telemetry: { enabled: false },
+    });
+    server = http.createServer(toNodeHandler(auth));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    appDb?.close();
+    await target?.close();
+    rmSync(adminDir, { recursive: true, force: true });
+  });
+
+  const signIn = (email: string, password: string) =>
+    fetch(`${base}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: base },
+      body: JSON.stringify({ email, password }),
+    });
+
+  it("imports disabled users as banned, lifts only its own ban on update", async () => {
+    const frank = MigrationUserSchema.parse({
+      externalId: "u-frank",
+      email: "frank@example.com",
+      status: "disabled",
+      credential: { kind: "hash", format: "bcrypt", value: bcrypt.hashSync("frank-password", 4) },
+      memberships: [{ orgExternalId: "ignored-when-organizations-off" }],
+    });
+    const [created] = await target.writeUsers([{ user: frank, action: "create", orgTargetIds: {} }]);
+    expect(created?.status).toBe("created");
+    const id = created!.targetId!;
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await target.getUser(id)).toMatchObject({ disabled: true, hasPassword: true, memberships: {} });
+    expect(appDb.prepare('select banReason from "user" where id = ?').get(id)).toEqual({ banReason: DISABLED_BAN_REASON });
+    expect((await signIn("frank@example.com", "frank-password")).status).toBe(403);
+
+    const [updated] = await target.writeUsers([{ user: { ...frank, status: "active" }, action: "update", targetId: id, orgTargetIds: {} }]);
+    expect(updated?.status).toBe("updated");
+    expect((await target.getUser(id))?.disabled).toBe(false);
+    expect((await signIn("frank@example.com", "frank-password")).status).toBe(200);
+
+    // A ban the app's admins set is not ours to lift.
+    appDb.prepare('update "user" set banned = 1, banReason = ? where id = ?').run("spam", id);
+    await target.writeUsers([{ user: { ...frank, status: "active" }, action: "update", targetId: id, orgTargetIds: {} }]);
+    expect((await target.getUser(id))?.disabled).toBe(true);
+  });
+
+  it("fails organizations when they are turned off", async () => {
+    expect(await target.upsertOrgs([MigrationOrgSchema.parse({ externalId: "o", name: "O", slug: "o" })])).toEqual([
+      { externalId: "o", status: "failed", reason: "organizations_disabled" },
+    ]);
   });
 });

@@ -295,7 +295,9 @@ export class BetterAuthInstance implements TargetInstance {
     const db = this.h.db;
     const row = await db.selectFrom("user").selectAll().where("id", "=", targetId).executeTakeFirst();
     if (!row) return undefined;
-    const members = await db.selectFrom("member").select(["organizationId", "role"]).where("userId", "=", targetId).execute();
+    const members = this.options.organizations
+      ? await db.selectFrom("member").select(["organizationId", "role"]).where("userId", "=", targetId).execute()
+      : [];
     const credential = await db
       .selectFrom("account")
       .select("password")

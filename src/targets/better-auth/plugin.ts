@@ -46,7 +46,7 @@ export function isLegacyHash(hash: string): boolean {
  * account is updated to a native hash. Unknown or malformed hashes verify as false. Hashes and
  * passwords are never logged.
  */
-export function legacyPasswords(options: LegacyPasswordsOptions = {}) {
+export function legacyPasswords(options: LegacyPasswordsOptions = {}): BetterAuthPlugin {
   const upgrade = options.upgrade ?? true;
   const isNative = options.isNativeHash ?? isBetterAuthHash;
   return {
@@ -97,5 +97,5 @@ export function legacyPasswords(options: LegacyPasswordsOptions = {}) {
 
       return { context: { password: { ...native, verify } } };
     },
-  } satisfies BetterAuthPlugin;
+  };
 }
