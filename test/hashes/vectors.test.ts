@@ -15,7 +15,7 @@ const file = new URL("../../../shared/vectors/password-hashes.json", import.meta
 const vectors = (JSON.parse(readFileSync(file, "utf8")) as { vectors: Vector[] }).vectors;
 const supported = new Set(hashFormats);
 
-describe("password-hash vectors", () => {
+describe.concurrent("password-hash vectors", () => {
   it("loads the shared vectors", () => {
     expect(vectors.length).toBeGreaterThan(100);
   });
