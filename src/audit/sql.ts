@@ -176,6 +176,12 @@ export function auditSqlStatements(
   END`
     : `'none'`;
 
+  // Postgres rejects constants in GROUP BY; a constant group is the whole table (or nothing when empty).
+  const groupBy = (...exprs: string[]) => {
+    const real = exprs.filter((e) => !/^N?'(?:[^']|'')*'$/.test(e));
+    return real.length > 0 ? `GROUP BY\n  ${real.join(",\n  ")}` : "HAVING COUNT(*) > 0";
+  };
+
   const statements: AuditStatement[] = [];
   const stmt = (id: AuditStatement["id"], comment: string | string[], sql: string) => {
     statements.push({ id, comment: Array.isArray(comment) ? comment : [comment], sql });
@@ -211,9 +217,7 @@ FROM ${from}`,
   COUNT(*) AS users,
   ${activeCount} AS active_users
 FROM ${from}
-GROUP BY
-  ${roleMapped},
-  ${roleRaw}
+${groupBy(roleMapped, roleRaw)}
 ORDER BY COUNT(*) DESC`,
   );
 
@@ -267,8 +271,7 @@ WHERE ${hasEmail}
   COUNT(*) AS users
 FROM ${from}
 WHERE ${isActive}
-GROUP BY
-  ${bucket}`,
+${groupBy(bucket)}`,
   );
 
   stmt(
@@ -281,8 +284,7 @@ GROUP BY
   COUNT(*) AS users,
   ${activeCount} AS active_users
 FROM ${from}
-GROUP BY
-  ${orgExpr}
+${groupBy(orgExpr)}
 ORDER BY COUNT(*) DESC`,
   );
 
@@ -295,8 +297,7 @@ ORDER BY COUNT(*) DESC`,
   ${pwClass} AS password_format,
   COUNT(*) AS users
 FROM ${from}
-GROUP BY
-  ${pwClass}
+${groupBy(pwClass)}
 ORDER BY COUNT(*) DESC`,
   );
 
