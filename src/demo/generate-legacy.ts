@@ -98,7 +98,8 @@ export function generateLegacyDb(opts: GenerateOptions): GenerateResult {
       } else if (r < 0.015) email = rand() < 0.5 ? null : "";
       else if (r < 0.02) email = pick(rand, INVALID_EMAILS);
       else if (r < 0.022) first = "Bartholomew-".repeat(10);
-      if (email && !demo && r >= 0.01) emails.push(email);
+      // Only well-formed addresses get "registered twice", like real duplicates.
+      if (email && !demo && r >= 0.02) emails.push(email);
 
       const h = rand();
       if (demo) hash = id === 3 ? demoKeycloakPbkdf2(rand, password, 27_500) : demoBcrypt(rand, password, 10, id === 1 ? "2b" : "2a");

@@ -1,0 +1,98 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openLedger } from "../../src/ledger/index.js";
+import type { Ledger } from "../../src/ledger/types.js";
+import { freshPgDatabase, tempDir } from "../helpers.js";
+
+const backends: { name: string; open: (target: string) => Promise<Ledger>; cleanup?: () => Promise<void> }[] = [];
+let pgDrop: (() => Promise<void>) | undefined;
+let pgUrl = "";
+
+beforeAll(async () => {
+  const db = await freshPgDatabase("am_ledger");
+  pgUrl = db.url;
+  pgDrop = db.drop;
+});
+afterAll(async () => pgDrop?.());
+
+backends.push({ name: "sqlite", open: async (t) => openLedger(path.join(tempDir(), "ledger.sqlite"), t, process.cwd()) });
+backends.push({ name: "postgres", open: async (t) => openLedger(pgUrl, t, process.cwd()) });
+
+describe.each(backends)("$name ledger", ({ open }) => {
+  it("records outcomes per user, counts attempts and keeps the target id", async () => {
+    const ledger = await open(`t-${Math.random()}`);
+    const run = await ledger.startRun("run");
+    await ledger.recordUsers(run.id, [
+      { externalId: "1", email: "a@x.io", digest: "d1", targetId: "T1", status: "created", reason: null, strategy: "native" },
+      { externalId: "2", email: null, digest: null, targetId: null, status: "failed", reason: "no_email", strategy: null },
+    ]);
+    // a later failure must not lose the target id we already have
+    await ledger.recordUsers(run.id, [{ externalId: "1", email: "a@x.io", digest: null, targetId: null, status: "failed", reason: "target_error:boom", strategy: null }]);
+    const got = await ledger.getUsers(["1", "2", "3"]);
+    expect(got.get("1")).toMatchObject({ targetId: "T1", status: "failed", attempts: 2 });
+    expect(got.get("2")).toMatchObject({ status: "failed", reason: "no_email", attempts: 1 });
+    expect(got.has("3")).toBe(false);
+    await ledger.finishRun(run.id, "completed", { total: 2 });
+    const s = await ledger.summary();
+    expect(s.users.failed).toBe(2);
+    expect(s.reasons.map((r) => r.reason).sort()).toEqual(["no_email", "target_error"]);
+    expect(s.runs[0]).toMatchObject({ id: run.id, status: "completed", counts: { total: 2 } });
+    await ledger.close();
+  });
+
+  it("scopes rows by target key", async () => {
+    const a = await open("target-a");
+    const b = await open("target-b");
+    const run = await a.startRun("run");
+    await a.recordUsers(run.id, [{ externalId: "1", email: null, digest: null, targetId: "X", status: "created", reason: null, strategy: null }]);
+    expect((await b.getUsers(["1"])).size).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it("claims emails first come first served, across calls", async () => {
+    const ledger = await open(`c-${Math.random()}`);
+    const first = await ledger.claimEmails([
+      { email: "a@x.io", externalId: "1" },
+      { email: "a@x.io", externalId: "2" },
+      { email: "b@x.io", externalId: "3" },
+    ]);
+    expect(Object.fromEntries(first)).toEqual({ "a@x.io": "1", "b@x.io": "3" });
+    const again = await ledger.claimEmails([{ email: "a@x.io", externalId: "9" }]);
+    expect(again.get("a@x.io")).toBe("1");
+    await ledger.resetClaims();
+    expect((await ledger.claimEmails([{ email: "a@x.io", externalId: "9" }])).get("a@x.io")).toBe("9");
+    await ledger.close();
+  });
+
+  it("lists users by status across pages", async () => {
+    const ledger = await open(`l-${Math.random()}`);
+    const run = await ledger.startRun("run");
+    const rows = Array.from({ length: 1203 }, (_, i) => ({
+      externalId: String(i).padStart(5, "0"),
+      email: null,
+      digest: null,
+      targetId: `T${i}`,
+      status: (i % 3 === 0 ? "failed" : "created") as "failed" | "created",
+      reason: null,
+      strategy: null,
+    }));
+    await ledger.recordUsers(run.id, rows);
+    const created: string[] = [];
+    for await (const u of ledger.listUsers({ statuses: ["created"] })) created.push(u.externalId);
+    expect(created).toHaveLength(802);
+    expect(new Set(created).size).toBe(802);
+    await ledger.close();
+  });
+});
+
+describe("postgres ledger errors", () => {
+  it("names host, port and database but never the password when unreachable", async () => {
+    const ledger = openLedger("postgres://admin:hunter2secret@127.0.0.1:1/prod_ledger", "t", process.cwd());
+    const err = await ledger.summary().catch((e: unknown) => e as Error & { code: string });
+    expect(err.code).toBe("LEDGER_UNAVAILABLE");
+    expect(err.message).toContain("127.0.0.1:1/prod_ledger");
+    expect(err.message).not.toContain("hunter2secret");
+    await ledger.close();
+  });
+});
