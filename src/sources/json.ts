@@ -4,12 +4,12 @@ import Pick from "stream-json/filters/Pick.js";
 import StreamArray from "stream-json/streamers/StreamArray.js";
 import type { z } from "zod";
 import { AuthmigrateError } from "../errors.js";
-import { describeNonObject, SourceFile, stripBom } from "./file.js";
+import { describeNonObject, SourceFile } from "./file.js";
 import type { JsonSourceConfigSchema, Source, SourceRecord } from "./types.js";
 
 export type JsonSourceConfig = z.infer<typeof JsonSourceConfigSchema>;
 
-type TransformString = (chunk: string, enc: BufferEncoding, cb: (err?: Error | null) => void) => void;
+type TransformChunk = (chunk: Buffer | string, enc: BufferEncoding, cb: (err?: Error | null) => void) => void;
 
 /**
  * Streams the elements of a JSON array — top-level, or at `key` of a top-level object
@@ -73,6 +73,7 @@ export class JsonSource implements Source {
       items.destroy();
       input.destroy();
     }
+    if (lines.failed) throw this.translate(lines.failed, lines.current, last);
     if (this.key !== undefined && !picked) {
       throw this.file.parseError(undefined, `no "${this.key}" property at the top level`, undefined);
     }
@@ -95,33 +96,48 @@ export class JsonSource implements Source {
 
 /**
  * stream-json reports no positions, so we feed its parser one line at a time and remember which
- * line it was working on. Relies on stream-json 1.x internals: the parser processes each string
- * chunk synchronously in `_transformString` (its `_transform` dispatches there per instance).
+ * line it was working on. A syntax error is held back (the parser just stops consuming) so the
+ * elements parsed before it are still delivered in order; `read()` throws it after them.
+ * Relies on stream-json 1.x internals: the parser processes each chunk synchronously in
+ * `_transformBuffer` (Buffers; splitting at 0x0A is safe in UTF-8 and its StringDecoder joins
+ * characters across pieces) or `_transformString`, and `_flush` ends parsing. A leading BOM is
+ * whitespace to its tokenizer (`\s` matches U+FEFF).
  */
-function trackLines(parser: Parser): { current: number } {
-  const state = { current: 1 };
-  const p = parser as unknown as { _transformString: TransformString };
-  const original = p._transformString.bind(parser);
+function trackLines(parser: Parser): { current: number; failed: Error | undefined } {
+  const state: { current: number; failed: Error | undefined } = { current: 1, failed: undefined };
+  const p = parser as unknown as Record<"_transformBuffer" | "_transformString", TransformChunk> & {
+    _flush(cb: (err?: Error | null) => void): void;
+  };
   let completed = 0;
-  let first = true;
-  p._transformString = (chunk, enc, cb) => {
-    let text = String(chunk);
-    if (first) {
-      text = stripBom(text);
-      first = false;
-    }
-    let start = 0;
-    while (start < text.length) {
-      const nl = text.indexOf("\n", start);
-      const end = nl === -1 ? text.length : nl + 1;
-      state.current = completed + 1;
-      let failed: Error | null | undefined;
-      original(text.slice(start, end), enc, (err) => (failed = err));
-      if (failed) return cb(failed);
-      if (nl !== -1) completed++;
-      start = end;
-    }
-    cb(null);
+  const byLine =
+    (original: TransformChunk): TransformChunk =>
+    (chunk, enc, cb) => {
+      if (state.failed) return cb(null);
+      let start = 0;
+      while (start < chunk.length) {
+        const nl = chunk.indexOf("\n", start);
+        const end = nl === -1 ? chunk.length : nl + 1;
+        state.current = completed + 1;
+        let failed: Error | null | undefined;
+        original(chunk.slice(start, end), enc, (err) => (failed = err));
+        if (failed) {
+          state.failed = failed;
+          return cb(null);
+        }
+        if (nl !== -1) completed++;
+        start = end;
+      }
+      cb(null);
+    };
+  p._transformBuffer = byLine(p._transformBuffer.bind(parser));
+  p._transformString = byLine(p._transformString.bind(parser));
+  const originalFlush = p._flush.bind(parser);
+  p._flush = (cb) => {
+    if (state.failed) return cb(null);
+    originalFlush((err) => {
+      if (err) state.failed = err;
+      cb(null);
+    });
   };
   return state;
 }
