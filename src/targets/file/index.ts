@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { MigrationUser } from "../../model/user.js";
-import type { Target, TargetInstance, UserOutcome } from "../types.js";
+import type { Target, TargetInstance, TargetUserView, UserOutcome } from "../types.js";
 
 const Options = z.object({
   /** NDJSON file the canonical users are appended to (0600: it holds password hashes). */
@@ -31,6 +31,28 @@ function existingIds(file: string): Set<string> {
   return ids;
 }
 
+/** What verify reads back: parsed from the file on demand (verify only). */
+function readViews(file: string): Map<string, TargetUserView> {
+  const views = new Map<string, TargetUserView>();
+  if (!existsSync(file)) return views;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const u = JSON.parse(line) as MigrationUser;
+      views.set(u.externalId, {
+        targetId: u.externalId,
+        ...(u.email ? { email: u.email } : {}),
+        disabled: u.status === "disabled",
+        memberships: Object.fromEntries(u.memberships.map((m) => [m.orgExternalId, m.roles])),
+        hasPassword: u.credential.kind === "hash",
+      });
+    } catch {
+      // torn line: see existingIds
+    }
+  }
+  return views;
+}
+
 /**
  * Deterministic NDJSON of canonical users, one per line, in source key order: for rehearsals,
  * diffs between runs, and feeding tools we don't support yet. Writes are synchronous appends, so
@@ -45,6 +67,7 @@ export const fileTarget = {
     const file = path.resolve(ctx.cwd, options.path);
     const orgsFile = options.orgsPath ? path.resolve(ctx.cwd, options.orgsPath) : undefined;
     let seen: Set<string> | undefined;
+    let views: Map<string, TargetUserView> | undefined;
     let fd: number | undefined;
     return {
       async prepare() {
@@ -79,10 +102,12 @@ export const fileTarget = {
         return outcomes;
       },
       async getUser(targetId) {
-        return seen?.has(targetId) ? { targetId, memberships: {}, hasPassword: false } : undefined;
+        views ??= readViews(file);
+        return views.get(targetId);
       },
       async countUsers() {
-        return seen?.size ?? existingIds(file).size;
+        seen ??= existingIds(file);
+        return seen.size;
       },
       async deleteUsers(ids) {
         return ids.map((targetId) => ({ targetId, ok: false, reason: "the file target is append-only; delete the file to start over" }));
