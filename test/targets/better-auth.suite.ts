@@ -9,6 +9,7 @@ import { betterAuth } from "better-auth";
 import { toNodeHandler } from "better-auth/node";
 import { organization } from "better-auth/plugins/organization";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packHash } from "../../src/hashes/index.js";
 import { MigrationOrgSchema, MigrationUserSchema, type MigrationUser, type MigrationUserInput } from "../../src/model/user.js";
 import { betterAuthTarget } from "../../src/targets/better-auth/index.js";
 import { openDatabase, type BetterAuthDb } from "../../src/targets/better-auth/db.js";
@@ -195,6 +196,7 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
       let server: http.Server;
       let base: string;
       let app: { close(): Promise<void> };
+      const logs: string[] = [];
 
       beforeAll(async () => {
         const appDb = env.appDatabase();
@@ -205,7 +207,7 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
           baseURL: "http://127.0.0.1",
           emailAndPassword: { enabled: true },
           plugins: [organization(), legacyPasswords()],
-          logger: { disabled: true },
+          logger: { level: "debug", log: (level, message, ...args) => void logs.push([level, message, ...args].map((x) => JSON.stringify(x)).join(" ")) },
           telemetry: { enabled: false },
         });
         server = http.createServer(toNodeHandler(auth));
@@ -248,6 +250,33 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
         expect((await signIn(email, password)).status).toBe(200);
         expect((await signIn(email, password + "x")).status).toBe(401);
         expect((await credentialOf(userId))?.password).toBe(after);
+      });
+
+      it("unknown or malformed stored hashes are a 401 (never a 500) and never reach the logs", async () => {
+        const dave = first["u-dave"]!.targetId!;
+        const secrets = ["definitely-not-a-hash", "secret-inner-value", "$2b$04$broken"];
+        const stored = [
+          secrets[0]!,
+          packHash({ format: "no-such-format", value: secrets[1]! }),
+          packHash({ format: "bcrypt", value: secrets[2]! }),
+          "$2b$04$broken", // looks like bcrypt, is not
+        ];
+        await raw.db
+          .insertInto("account")
+          .values({ id: "dave-cred", accountId: dave, providerId: "credential", userId: dave, password: stored[0]!, createdAt: raw.date(new Date()), updatedAt: raw.date(new Date()) })
+          .execute();
+        try {
+          for (const value of stored) {
+            await raw.db.updateTable("account").set({ password: value }).where("id", "=", "dave-cred").execute();
+            expect((await signIn("dave@example.com", "dave-secret-password")).status, value).toBe(401);
+            expect((await credentialOf(dave))?.password).toBe(value);
+          }
+        } finally {
+          await raw.db.deleteFrom("account").where("id", "=", "dave-cred").execute();
+        }
+        const text = logs.join("\n");
+        expect(text).toContain("legacy password hash could not be verified"); // the logger is really captured
+        for (const secret of [...secrets, "dave-secret-password", PW.alice, PW.bob, PW.carol]) expect(text).not.toContain(secret);
       });
 
       it("a user imported without a password cannot sign in with one; unknown users get 401", async () => {

@@ -26,6 +26,12 @@ export interface LegacyPasswordsOptions {
    * something else (e.g. argon2), so those hashes are not treated as legacy and re-hashed on each sign-in.
    */
   isNativeHash?: (hash: string) => boolean;
+  /**
+   * Verify CPU-heavy legacy formats in authmigrate's worker-thread pool. Default false: inside an
+   * app (and its bundler) verification runs in-process; bcrypt, argon2 and scrypt are async native
+   * code anyway, and each user takes this path only once.
+   */
+  workerPool?: boolean;
 }
 
 type PasswordVerify = (data: { hash: string; password: string }) => Promise<boolean>;
@@ -49,6 +55,7 @@ export function isLegacyHash(hash: string): boolean {
 export function legacyPasswords(options: LegacyPasswordsOptions = {}): BetterAuthPlugin {
   const upgrade = options.upgrade ?? true;
   const isNative = options.isNativeHash ?? isBetterAuthHash;
+  const pool = options.workerPool ?? false;
   return {
     id: "authmigrate-legacy-passwords",
     init(ctx) {
@@ -86,7 +93,7 @@ export function legacyPasswords(options: LegacyPasswordsOptions = {}): BetterAut
         if (typeof hash !== "string" || isNative(hash) || !engineKnows(hash)) return verifyNative({ hash, password });
         let ok: boolean;
         try {
-          ok = await verifyLegacyPassword(password, { format: "auto", value: hash });
+          ok = await verifyLegacyPassword(password, { format: "auto", value: hash }, { pool });
         } catch (e) {
           ctx.logger.warn("authmigrate: legacy password hash could not be verified", isAuthmigrateError(e) ? e.code : "error");
           return false;
