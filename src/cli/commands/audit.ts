@@ -75,7 +75,13 @@ function parseLimit(v: string): number {
   return n;
 }
 
-function sqlDialectFor(config: Config, explicit: string | undefined): SqlDialect {
+function sqlDialectFor(config: Config, explicit: string | undefined, table: string | undefined): SqlDialect {
+  const type = config.source.type;
+  if (table === undefined && type !== "postgres" && type !== "mysql" && type !== "sqlite") {
+    throw new AuthmigrateError("AUDIT_SQL_NOT_SQL", `--sql needs a SQL source; this config reads a ${type} file`, {
+      hint: `pass --table <name> and --dialect ${SQL_DIALECTS.join("|")} for the legacy table the file was exported from`,
+    });
+  }
   if (explicit !== undefined) {
     if (!isSqlDialect(explicit)) {
       throw new AuthmigrateError("USAGE", `--dialect: unknown dialect "${explicit}"`, { hint: `one of: ${SQL_DIALECTS.join(", ")}` });
@@ -104,7 +110,7 @@ export async function runAuditCommand(o: AuditCliOptions, deps: AuditCommandDeps
   const { config, cwd } = await (deps.loadConfig ?? loadConfig)(o.config);
 
   if (o.sql) {
-    const dialect = sqlDialectFor(config, o.dialect);
+    const dialect = sqlDialectFor(config, o.dialect, o.table);
     const sql = auditSql(config, dialect, { ...(o.table !== undefined ? { table: o.table } : {}), ...(asOf ? { asOf } : {}) });
     out(sql.endsWith("\n") ? sql : sql + "\n");
     return sql;
