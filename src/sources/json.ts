@@ -107,6 +107,7 @@ function trackLines(parser: Parser): { current: number; failed: Error | undefine
   const state: { current: number; failed: Error | undefined } = { current: 1, failed: undefined };
   const p = parser as unknown as Record<"_transformBuffer" | "_transformString", TransformChunk> & {
     _flush(cb: (err?: Error | null) => void): void;
+    _buffer: string;
   };
   let completed = 0;
   const byLine =
@@ -118,9 +119,13 @@ function trackLines(parser: Parser): { current: number; failed: Error | undefine
         const nl = chunk.indexOf("\n", start);
         const end = nl === -1 ? chunk.length : nl + 1;
         state.current = completed + 1;
+        // Text left unconsumed by earlier lines: the parser waits for more input before rejecting a
+        // short bad token, so a non-blank leftover means the error began on an earlier line.
+        const pending = p._buffer.trimStart();
         let failed: Error | null | undefined;
         original(chunk.slice(start, end), enc, (err) => (failed = err));
         if (failed) {
+          state.current -= count(pending, "\n");
           state.failed = failed;
           return cb(null);
         }
@@ -134,10 +139,20 @@ function trackLines(parser: Parser): { current: number; failed: Error | undefine
   const originalFlush = p._flush.bind(parser);
   p._flush = (cb) => {
     if (state.failed) return cb(null);
+    const pending = p._buffer.trimStart();
     originalFlush((err) => {
-      if (err) state.failed = err;
+      if (err) {
+        state.current -= count(pending, "\n");
+        state.failed = err;
+      }
       cb(null);
     });
   };
   return state;
+}
+
+function count(s: string, ch: string): number {
+  let n = 0;
+  for (let i = s.indexOf(ch); i !== -1; i = s.indexOf(ch, i + 1)) n++;
+  return n;
 }
