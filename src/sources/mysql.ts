@@ -38,8 +38,8 @@ export class MysqlSource extends SqlKeysetSource {
     this.target = parseDbUrl(config.url, "MySQL", 3306);
   }
 
-  describe(): string {
-    return `${describeTarget(this.target)}${this.rel.table ? ` table ${this.rel.table}` : " (query)"}`;
+  protected describeDatabase(): string {
+    return describeTarget(this.target);
   }
 
   private connect(): Promise<mysql.Connection> {
@@ -74,7 +74,7 @@ export class MysqlSource extends SqlKeysetSource {
     if (code === "ER_BAD_DB_ERROR") {
       return new AuthmigrateError("SOURCE_DATABASE_NOT_FOUND", `MySQL database "${t.database}" does not exist on ${t.host}:${t.port}`, { meta });
     }
-    if (code === "ER_ACCESS_DENIED_ERROR" || code === "ER_DBACCESS_DENIED_ERROR") {
+    if (code?.startsWith("ER_ACCESS_DENIED") || code === "ER_DBACCESS_DENIED_ERROR") {
       return new AuthmigrateError(
         "SOURCE_AUTH_FAILED",
         `MySQL at ${t.host}:${t.port} rejected user "${t.user}" for database "${t.database}"`,

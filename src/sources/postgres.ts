@@ -50,8 +50,8 @@ export class PostgresSource extends SqlKeysetSource {
     this.target = parseDbUrl(config.url, "PostgreSQL", 5432);
   }
 
-  describe(): string {
-    return `${describeTarget(this.target)}${this.rel.table ? ` table ${this.rel.table}` : " (query)"}`;
+  protected describeDatabase(): string {
+    return describeTarget(this.target);
   }
 
   private connect(): Promise<pg.Client> {

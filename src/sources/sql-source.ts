@@ -36,6 +36,8 @@ export abstract class SqlKeysetSource implements Source {
   protected readonly orderBy: readonly string[];
   protected readonly pageSize: number;
   private columnsCache: string[] | undefined;
+  /** Names of the cursor helper columns to strip from yielded rows. */
+  private readonly helperColumns = new Set<string>();
 
   constructor(opts: SqlSourceOptions, engine: string) {
     const hasTable = opts.table !== undefined && opts.table !== "";
@@ -46,10 +48,16 @@ export abstract class SqlKeysetSource implements Source {
     this.rel = hasTable ? { table: opts.table } : { query: opts.query };
     this.orderBy = opts.orderBy;
     this.pageSize = opts.pageSize;
+    this.orderBy.forEach((_, i) => this.helperColumns.add(keyTextAlias(i)));
   }
 
-  abstract describe(): string;
+  /** Where the data lives, safe to print (no password): a URL without credentials or a file path. */
+  protected abstract describeDatabase(): string;
   abstract close(): Promise<void>;
+
+  describe(): string {
+    return `${this.describeDatabase()} ${this.rel.table !== undefined ? `table ${this.rel.table}` : "(query)"}`;
+  }
   /** Run a SELECT and return all its rows (one page at most). */
   protected abstract run(sql: string, params: readonly unknown[]): Promise<Row[]>;
   /** Column names of a SELECT's result, without fetching rows (works on empty tables). */
@@ -79,7 +87,6 @@ export abstract class SqlKeysetSource implements Source {
 
   async *read(opts: { signal?: AbortSignal } = {}): AsyncGenerator<SourceRecord> {
     await this.checkKeys();
-    const keyCount = this.orderBy.length;
     let cursor: unknown[] | undefined;
     let lastKey: string | undefined;
     for (;;) {
@@ -95,7 +102,7 @@ export abstract class SqlKeysetSource implements Source {
         if (id === lastKey) throw this.notUnique(location);
         lastKey = id;
         cursor = cursorValues;
-        yield { row: this.clean(row, keyCount), location };
+        yield { row: this.clean(row), location };
       }
       if (rows.length <= this.pageSize) return;
       // The look-ahead row is read again as the first row of the next page; here it only checks ties.
@@ -163,11 +170,10 @@ export abstract class SqlKeysetSource implements Source {
   }
 
   /** Drops the cursor helper columns and makes values JSON-safe; builds a fresh object per row. */
-  private clean(row: Row, keyCount: number): Row {
+  private clean(row: Row): Row {
     const out: Row = {};
-    const helper = this.dialect.textCast ? new Set(Array.from({ length: keyCount }, (_, i) => keyTextAlias(i))) : undefined;
     for (const [k, v] of Object.entries(row)) {
-      if (helper?.has(k)) continue;
+      if (this.dialect.textCast && this.helperColumns.has(k)) continue;
       out[k] = jsonSafe(v);
     }
     return out;
@@ -180,7 +186,7 @@ export abstract class SqlKeysetSource implements Source {
     } catch (e) {
       if (e instanceof AuthmigrateError) throw e;
       if (this.rel.table !== undefined && this.isMissingTable(e)) {
-        throw new AuthmigrateError("SOURCE_TABLE_NOT_FOUND", `table "${this.rel.table}" not found in ${this.describe()}`, {
+        throw new AuthmigrateError("SOURCE_TABLE_NOT_FOUND", `table "${this.rel.table}" not found in ${this.describeDatabase()}`, {
           hint: "check the table name (and schema prefix, e.g. dbo.Users) in the source config",
           meta: { table: this.rel.table },
           cause: e,

@@ -36,8 +36,8 @@ export class SqliteSource extends SqlKeysetSource {
     this.path = resolve(opts.cwd, config.path);
   }
 
-  describe(): string {
-    return `sqlite ${this.path}${this.rel.table ? ` table ${this.rel.table}` : " (query)"}`;
+  protected describeDatabase(): string {
+    return `sqlite ${this.path}`;
   }
 
   private open(): Database.Database {

@@ -16,6 +16,7 @@ sqlSourceContract("MariaDB", async () => {
     q: (i) => `\`${i}\``,
     timestampType: "DATETIME(6)",
     bigintType: "BIGINT",
+    dates: "Date",
     source: (o) => createSource({ type: "mysql", url, orderBy: ["Id"], pageSize: 1000, ...o }, { cwd: "/" }),
     teardown: async () => {
       await db.end();
@@ -39,6 +40,18 @@ describe("MySQL connection errors", () => {
     expect(e.message).not.toMatch(/S3cr3t/);
     expect(JSON.stringify(e.toJSON())).not.toMatch(/S3cr3t/);
     expect(s.describe()).not.toMatch(/S3cr3t/);
+    await s.close();
+  });
+
+  it("rejected credentials are SOURCE_AUTH_FAILED, without the password", async () => {
+    const s = createSource(
+      { type: "mysql", url: "mysql://am_nobody:S3cr3t-pw@127.0.0.1:3306/legacy_users", table: "Users", orderBy: ["Id"], pageSize: 10 },
+      { cwd: "/" },
+    );
+    const e = (await s.columns().catch((x: unknown) => x)) as AuthmigrateError;
+    expect(e.code).toBe("SOURCE_AUTH_FAILED");
+    expect(e.message).toContain("am_nobody");
+    expect(e.message).not.toContain("S3cr3t");
     await s.close();
   });
 

@@ -20,6 +20,7 @@ sqlSourceContract("PostgreSQL", async () => {
     q: (i) => `"${i}"`,
     timestampType: "TIMESTAMP(6)",
     bigintType: "BIGINT",
+    dates: "Date",
     source: (o) => createSource({ type: "postgres", url, orderBy: ["Id"], pageSize: 1000, ...o }, { cwd: "/" }),
     teardown: async () => {
       await db.end();

@@ -14,6 +14,8 @@ export interface SqlHarness {
   /** Column type for a timestamp with microseconds. */
   timestampType: string;
   bigintType: string;
+  /** How timestamps come back: `Date` (naive read as UTC) or exactly as stored (SQLite). */
+  dates: "Date" | "as-stored";
   source(opts: { table?: string; query?: string; orderBy?: string[]; pageSize?: number }): Source;
   teardown(): Promise<void>;
 }
@@ -139,6 +141,13 @@ export function sqlSourceContract(name: string, makeHarness: () => Promise<SqlHa
       expect(await e.columns()).toEqual(["Id", "Email"]);
       expect(await e.count()).toBe(0);
       expect(await collect(e)).toEqual([]);
+    });
+
+    it("returns timestamps per the documented convention", async () => {
+      const s = src({ table: "Users", orderBy: ["CreatedDate", "Id"], pageSize: 7 });
+      const first = (await collect(s))[0]!.row.CreatedDate;
+      if (h.dates === "Date") expect((first as Date).toISOString()).toBe("2021-03-01T10:11:12.123Z");
+      else expect(first).toBe("2021-03-01 10:11:12.123456");
     });
 
     it("returns 64-bit integers JSON-safely (number when exact, else string)", async () => {

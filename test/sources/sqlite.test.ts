@@ -16,6 +16,7 @@ sqlSourceContract("SQLite", async () => {
     q: (i) => `"${i}"`,
     timestampType: "TEXT",
     bigintType: "BIGINT",
+    dates: "as-stored",
     // Relative path on purpose: resolved against cwd.
     source: (o) => createSource({ type: "sqlite", path: "legacy.db", orderBy: ["Id"], pageSize: 1000, ...o }, { cwd: dir }),
     teardown: async () => {
