@@ -64,8 +64,8 @@ export function unreachable(engine: string, t: DbTarget, cause: unknown): Authmi
 /** Short reason (`ECONNREFUSED`, `timeout`) rather than a stack of driver text. */
 export function causeReason(cause: unknown): string {
   if (cause && typeof cause === "object") {
-    const c = cause as { code?: unknown; message?: unknown; errors?: unknown };
-    // Node's AggregateError (IPv4+IPv6 attempts) has an empty message and the codes inside.
+    const c = cause as { code?: unknown; message?: unknown };
+    // Prefer the code: Node's AggregateError (IPv4+IPv6 attempts to `localhost`) has an empty message.
     if (typeof c.code === "string" && c.code) return c.code;
     if (typeof c.message === "string" && c.message) return c.message.split("\n")[0]!;
   }

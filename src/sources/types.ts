@@ -32,7 +32,10 @@ const keyset = {
   table: z.string().optional(),
   /** A SELECT whose result is read instead of `table`; it is wrapped, so keep ORDER BY out of it. */
   query: z.string().optional(),
-  /** Ordered, unique key read by keyset pagination, e.g. ["CreatedDate", "Id"]. */
+  /**
+   * Ordered, unique, non-NULL key read by keyset pagination, e.g. ["CreatedDate", "Id"]. Checked while
+   * reading (`SOURCE_NULL_KEY`, `SOURCE_KEY_NOT_UNIQUE`) because a violation would silently skip rows.
+   */
   orderBy: z.array(z.string().min(1)).min(1).default(["Id"]),
   /** Rows fetched per page. */
   pageSize: z.number().int().positive().default(1000),
