@@ -40,14 +40,30 @@ export class ReportWriter {
     this.retry.write("location,externalId,email,reason,retryable\n");
   }
 
+  private reportBuf = "";
+  private retryBuf = "";
+
+  /** Buffered: call `flush()` once per batch so the streams see few large writes. */
   write(line: ReportLine, retryable = false): void {
-    this.report.write(JSON.stringify(line) + "\n");
+    this.reportBuf += JSON.stringify(line) + "\n";
     if (line.status === "failed") {
-      this.retry.write([line.location, line.externalId, line.email, line.reason, String(retryable)].map(csvCell).join(",") + "\n");
+      this.retryBuf += [line.location, line.externalId, line.email, line.reason, String(retryable)].map(csvCell).join(",") + "\n";
     }
   }
 
+  /** Hand buffered lines to the files, waiting while the OS is behind (bounded memory). */
+  async flush(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const [stream, buf] of [[this.report, this.reportBuf], [this.retry, this.retryBuf]] as const) {
+      if (buf && !stream.write(buf)) pending.push(new Promise((resolve) => stream.once("drain", resolve)));
+    }
+    this.reportBuf = "";
+    this.retryBuf = "";
+    await Promise.all(pending);
+  }
+
   async close(): Promise<void> {
+    await this.flush();
     await Promise.all([this.report, this.retry].map((s) => new Promise<void>((resolve) => s.end(resolve))));
   }
 }

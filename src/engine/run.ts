@@ -138,6 +138,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
         writes.push({ d, w: { user, action: d.kind as "create" | "update", ...(d.targetId ? { targetId: d.targetId } : {}), orgTargetIds: resolved } });
       }
       if (immediate.length) await ledger.recordUsers(run!.id, immediate);
+      await writer?.flush();
       tracker.tick(decisions.length - writes.length);
       if (writes.length === 0) continue;
 

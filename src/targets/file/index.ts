@@ -12,9 +12,6 @@ const Options = z.object({
   orgsPath: z.string().optional(),
 });
 
-function serialize(user: MigrationUser): string {
-  return JSON.stringify(user, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
-}
 
 /** Read the externalIds already in the file: after a crash, the file is the truth of what was written. */
 function existingIds(file: string): Set<string> {
@@ -95,7 +92,7 @@ export const fileTarget = {
             continue;
           }
           seen!.add(id);
-          chunk += serialize(w.user) + "\n";
+          chunk += JSON.stringify(w.user) + "\n";
           outcomes.push({ externalId: id, status: "created", targetId: id });
         }
         writeSync(fd!, chunk);
