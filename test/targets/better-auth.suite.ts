@@ -192,6 +192,27 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
       await target.deleteUsers([out["u-z"]!.targetId!]);
     });
 
+    it("a constraint the checks cannot see (dangling org id) fails only that user", async () => {
+      const ok = MigrationUserSchema.parse({ externalId: "u-ok", email: "ok@example.com", memberships: [{ orgExternalId: "org-1" }] });
+      const bad = MigrationUserSchema.parse({ externalId: "u-bad", email: "bad@example.com", memberships: [{ orgExternalId: "org-ghost" }] });
+      const ids = { ...orgTargetIds, "org-ghost": "no-such-organization-row" };
+      const out = byId(await target.writeUsers([ok, bad].map((user) => ({ user, action: "create" as const, orgTargetIds: ids }))));
+      expect(out["u-ok"]?.status).toBe("created");
+      expect(out["u-bad"]).toMatchObject({ status: "failed", reason: "constraint_violation", retryable: true });
+      expect((await target.getUser(out["u-ok"]!.targetId!))?.memberships).toEqual({ [orgTargetIds["org-1"]!]: ["member"] });
+      expect(await raw.db.selectFrom("user").select("id").where("email", "=", "bad@example.com").execute()).toEqual([]);
+      expect(await target.deleteUsers([out["u-ok"]!.targetId!])).toEqual([{ targetId: out["u-ok"]!.targetId!, ok: true }]);
+    });
+
+    it("two users with the same email in one batch: the second links to the first", async () => {
+      const a = MigrationUserSchema.parse({ externalId: "u-twin-a", email: "twin@example.com" });
+      const b = MigrationUserSchema.parse({ externalId: "u-twin-b", email: "TWIN@example.com" });
+      const out = byId(await target.writeUsers([a, b].map((user) => ({ user, action: "create" as const, orgTargetIds }))));
+      expect(out["u-twin-a"]?.status).toBe("created");
+      expect(out["u-twin-b"]).toMatchObject({ status: "skipped", reason: "exists_by_email", targetId: out["u-twin-a"]!.targetId });
+      await target.deleteUsers([out["u-twin-a"]!.targetId!]);
+    });
+
     describe("sign-in through a real better-auth server with the legacyPasswords() plugin", () => {
       let server: http.Server;
       let base: string;

@@ -3,7 +3,18 @@ import { getMigrations } from "better-auth/db/migration";
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors.js";
 import type { Identity, MigrationOrg, MigrationUser } from "../../model/user.js";
 import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
-import { newId, openDatabase, schemaOptions, tableColumns, type BetterAuthDb, type BetterAuthTables, type IdFormat } from "./db.js";
+import {
+  newId,
+  openDatabase,
+  schemaOptions,
+  tableColumns,
+  type AccountRow,
+  type BetterAuthDb,
+  type BetterAuthTables,
+  type IdFormat,
+  type MemberRow,
+  type UserRow,
+} from "./db.js";
 import { isBetterAuthHash, toPasswordColumn } from "./password.js";
 
 export interface BetterAuthTargetOptions {
@@ -89,82 +100,187 @@ export class BetterAuthInstance implements TargetInstance {
     }, (org, reason) => ({ externalId: org.externalId, status: "failed", reason }));
   }
 
+  /**
+   * One transaction per batch. Creates are checked against the database in two queries, then
+   * inserted in bulk; if the bulk insert hits a constraint (e.g. a concurrent writer), every create
+   * is redone one by one under its own savepoint so only the offending users fail. Updates always
+   * go one by one.
+   */
   async writeUsers(batch: UserWrite[]): Promise<UserOutcome[]> {
     await this.ensureInspected();
-    return this.perItem(
-      batch,
-      (trx, w) => (w.action === "update" ? this.updateUser(trx, w) : this.createUser(trx, w)),
-      (w, reason, retryable) => ({ externalId: w.user.externalId, status: "failed", reason, retryable }),
-    );
+    if (batch.length === 0) return [];
+    const failed = (w: UserWrite, e: unknown): UserOutcome => ({ externalId: w.user.externalId, status: "failed", ...failureOf(e) });
+    return this.transaction(async (trx) => {
+      const out = new Array<UserOutcome>(batch.length);
+      const creates = batch.flatMap((w, i) => (w.action === "update" ? [] : [i]));
+      const known = await this.lookup(trx, creates.map((i) => batch[i]!));
+      const planned: { i: number; plan: CreatePlan }[] = [];
+      for (const i of creates) {
+        const w = batch[i]!;
+        try {
+          const plan = this.planCreate(w, known);
+          if (plan.rows) planned.push({ i, plan });
+          else out[i] = plan.outcome;
+        } catch (e) {
+          out[i] = failed(w, e);
+        }
+      }
+      const bulk = planned.length === 0 || await this.savepointed(trx, "bulk", async () => {
+        await this.insertPlans(trx, planned.map((p) => p.plan));
+        return true;
+      }, () => false);
+      if (bulk) {
+        for (const p of planned) out[p.i] = p.plan.outcome;
+      } else {
+        for (const i of creates) {
+          const w = batch[i]!;
+          out[i] = await this.savepointed(trx, `create_${i}`, async () => {
+            const plan = this.planCreate(w, await this.lookup(trx, [w]));
+            if (plan.rows) await this.insertPlans(trx, [plan]);
+            return plan.outcome;
+          }, (e) => failed(w, e));
+        }
+      }
+      for (const [i, w] of batch.entries()) {
+        if (w.action !== "update") continue;
+        this.ctx.signal?.throwIfAborted();
+        out[i] = await this.savepointed(trx, `update_${i}`, () => this.updateUser(trx, w), (e) => failed(w, e));
+      }
+      return out;
+    });
+  }
+
+  /** Runs `fn` in one transaction: committed when it returns, rolled back (and reported retryable) when it throws. */
+  private async transaction<R>(fn: (trx: Trx) => Promise<R>): Promise<R> {
+    this.ctx.signal?.throwIfAborted();
+    const trx = await this.h.db.startTransaction().execute();
+    try {
+      const r = await fn(trx);
+      await trx.commit().execute();
+      return r;
+    } catch (e) {
+      await trx.rollback().execute().catch(() => {});
+      if (isAuthmigrateError(e) || (e instanceof Error && e.name === "AbortError")) throw e;
+      throw new AuthmigrateError("TARGET_WRITE_FAILED", `better-auth batch write failed: ${errorMessage(e)}`, { retryable: true, cause: e });
+    }
   }
 
   /**
-   * One transaction for all items, one savepoint per item: a failing item is rolled back alone
-   * (PostgreSQL aborts the whole transaction on an error otherwise) and reported via `fail`.
+   * `write` under a savepoint: when it throws, only its changes are rolled back (PostgreSQL would
+   * abort the whole transaction otherwise) and `fail` turns the error into a result.
    */
-  private async perItem<T, R>(
-    items: T[],
-    write: (trx: Trx, item: T) => Promise<R>,
-    fail: (item: T, reason: string, retryable: boolean) => R,
-  ): Promise<R[]> {
-    if (items.length === 0) return [];
-    this.ctx.signal?.throwIfAborted();
-    const trx = await this.h.db.startTransaction().execute();
-    const out: R[] = [];
+  private async savepointed<R>(trx: Trx, name: string, write: () => Promise<R>, fail: (e: unknown) => R): Promise<R> {
+    const sp = await (trx as ControlledTransaction<BetterAuthTables>).savepoint(name).execute();
     try {
-      for (const [i, item] of items.entries()) {
-        const sp = `item_${i}`;
-        const spTrx: ControlledTransaction<BetterAuthTables, [string]> = await trx.savepoint(sp).execute();
-        try {
-          out.push(await write(spTrx, item));
-          await spTrx.releaseSavepoint(sp).execute();
-        } catch (e) {
-          await spTrx.rollbackToSavepoint(sp).execute();
-          const { reason, retryable } = failureOf(e);
-          out.push(fail(item, reason, retryable));
-        }
-      }
-      await trx.commit().execute();
+      const r = await write();
+      await sp.releaseSavepoint(name).execute();
+      return r;
     } catch (e) {
-      await trx.rollback().execute().catch(() => {});
-      throw new AuthmigrateError("TARGET_WRITE_FAILED", `better-auth batch write failed: ${errorMessage(e)}`, {
-        retryable: true,
-        cause: e,
-      });
+      await sp.rollbackToSavepoint(name).execute();
+      return fail(e);
     }
-    return out;
   }
 
-  private async createUser(trx: Trx, w: UserWrite): Promise<UserOutcome> {
+  /** One transaction, one savepoint per item. */
+  private async perItem<T, R>(items: T[], write: (trx: Trx, item: T) => Promise<R>, fail: (item: T, reason: string, retryable: boolean) => R): Promise<R[]> {
+    if (items.length === 0) return [];
+    return this.transaction(async (trx) => {
+      const out: R[] = [];
+      for (const [i, item] of items.entries()) {
+        out.push(await this.savepointed(trx, `item_${i}`, () => write(trx, item), (e) => {
+          const { reason, retryable } = failureOf(e);
+          return fail(item, reason, retryable);
+        }));
+      }
+      return out;
+    });
+  }
+
+  /** Who already holds the emails and social identities of `writes` (two queries per chunk). */
+  private async lookup(trx: Trx, writes: UserWrite[]): Promise<Known> {
+    const known: Known = { emails: new Map(), identities: new Map() };
+    const emails = [...new Set(writes.map((w) => normalEmail(w.user.email)).filter((e): e is string => !!e))];
+    for (const part of chunks(emails, 500)) {
+      const rows = await trx.selectFrom("user").select(["id", "email"]).where("email", "in", part).execute();
+      for (const r of rows) known.emails.set(r.email, r.id);
+    }
+    const subjects = [...new Set(writes.flatMap((w) => w.user.identities.map((i) => i.providerUserId)))];
+    for (const part of chunks(subjects, 500)) {
+      const rows = await trx.selectFrom("account").select(["providerId", "accountId", "userId"]).where("accountId", "in", part).execute();
+      for (const r of rows) known.identities.set(identityKey(r.providerId, r.accountId), r.userId);
+    }
+    return known;
+  }
+
+  /**
+   * Decides a create without touching the database: skip (email taken), throw a UserFailure, or the
+   * rows to insert. Records what it plans in `known`, so a batch cannot create the same email twice.
+   */
+  private planCreate(w: UserWrite, known: Known): CreatePlan {
     const { user } = w;
     const h = this.h;
     const email = normalEmail(user.email);
     if (!email) throw new UserFailure("no_email");
-    const existing = await trx.selectFrom("user").select("id").where("email", "=", email).executeTakeFirst();
-    if (existing) return { externalId: user.externalId, status: "skipped", targetId: existing.id, reason: "exists_by_email" };
+    const existing = known.emails.get(email);
+    if (existing) return { outcome: { externalId: user.externalId, status: "skipped", targetId: existing, reason: "exists_by_email" } };
     const ban = this.banColumns(user);
     const password = user.credential.kind === "hash" ? passwordColumn(user) : undefined;
     const orgIds = this.resolveOrgs(w);
+    for (const identity of user.identities) {
+      if (known.identities.has(identityKey(identity.provider, identity.providerUserId))) throw new UserFailure("identity_in_use");
+    }
 
     const id = newId(this.options.idFormat);
     const now = new Date();
-    await trx
-      .insertInto("user")
-      .values({
-        id,
-        name: displayName(user),
-        email,
-        emailVerified: h.bool(user.emailVerified),
-        image: user.profile.picture ?? null,
-        createdAt: h.date(user.createdAt ?? now),
-        updatedAt: h.date(now),
-        ...ban,
-      })
-      .execute();
-    if (password !== undefined) await this.insertAccount(trx, id, CREDENTIAL, id, password);
-    await this.addIdentities(trx, id, user.identities);
-    await this.syncMemberships(trx, id, user, orgIds);
-    return { externalId: user.externalId, status: "created", targetId: id };
+    const account = (providerId: string, accountId: string, pw: string | null): AccountRow => ({
+      id: newId(this.options.idFormat),
+      accountId,
+      providerId,
+      userId: id,
+      password: pw,
+      createdAt: h.date(now),
+      updatedAt: h.date(now),
+    });
+    const accounts: AccountRow[] = [];
+    if (password !== undefined) accounts.push(account(CREDENTIAL, id, password));
+    for (const identity of user.identities) {
+      const key = identityKey(identity.provider, identity.providerUserId);
+      if (known.identities.has(key)) continue; // the same identity listed twice
+      known.identities.set(key, id);
+      accounts.push(account(identity.provider, identity.providerUserId, null));
+    }
+    const members: MemberRow[] = [];
+    for (const m of user.memberships) {
+      const organizationId = orgIds.get(m.orgExternalId);
+      if (!organizationId || members.some((x) => x.organizationId === organizationId)) continue;
+      members.push({ id: newId(this.options.idFormat), organizationId, userId: id, role: roleOf(m.roles), createdAt: h.date(now) });
+    }
+    known.emails.set(email, id);
+    return {
+      outcome: { externalId: user.externalId, status: "created", targetId: id },
+      rows: {
+        user: {
+          id,
+          name: displayName(user),
+          email,
+          emailVerified: h.bool(user.emailVerified),
+          image: user.profile.picture ?? null,
+          createdAt: h.date(user.createdAt ?? now),
+          updatedAt: h.date(now),
+          ...ban,
+        },
+        accounts,
+        members,
+      },
+    };
+  }
+
+  /** Multi-row inserts, users before the rows that reference them. */
+  private async insertPlans(trx: Trx, plans: CreatePlan[]): Promise<void> {
+    const rows = plans.flatMap((p) => (p.rows ? [p.rows] : []));
+    for (const part of chunks(rows.map((r) => r.user), 100)) await trx.insertInto("user").values(part).execute();
+    for (const part of chunks(rows.flatMap((r) => r.accounts), 100)) await trx.insertInto("account").values(part).execute();
+    for (const part of chunks(rows.flatMap((r) => r.members), 100)) await trx.insertInto("member").values(part).execute();
   }
 
   private async updateUser(trx: Trx, w: UserWrite): Promise<UserOutcome> {
@@ -214,17 +330,19 @@ export class BetterAuthInstance implements TargetInstance {
     return { externalId: user.externalId, status: "updated", targetId };
   }
 
-  /** Ban columns for a new user. Disabled users need the admin plugin's `banned` column: never create them sign-in-able. */
-  private banColumns(user: MigrationUser): { banned?: number | boolean; banReason?: string | null } {
-    if (user.status === "disabled") {
-      if (!this.hasBanned) throw new UserFailure("disabled_unsupported");
-      return { banned: this.h.bool(true), banReason: DISABLED_BAN_REASON };
-    }
-    return {};
+  /**
+   * Ban columns for a user (the same keys for every row of a multi-row insert). Disabled users need
+   * the admin plugin's `banned` column: they are never created able to sign in.
+   */
+  private banColumns(user: MigrationUser): BanColumns {
+    const disabled = user.status === "disabled";
+    if (disabled && !this.hasBanned) throw new UserFailure("disabled_unsupported");
+    if (!this.hasBanned) return {};
+    return { banned: this.h.bool(disabled), banReason: disabled ? DISABLED_BAN_REASON : null };
   }
 
   /** On update: ban when disabled; lift only a ban we set ourselves (an admin's ban in the app stays). */
-  private async banUpdate(trx: Trx, id: string, user: MigrationUser): Promise<{ banned?: number | boolean; banReason?: string | null }> {
+  private async banUpdate(trx: Trx, id: string, user: MigrationUser): Promise<BanColumns> {
     if (user.status === "disabled") return this.banColumns(user);
     if (!this.hasBanned) return {};
     const row = await trx.selectFrom("user").select("banReason").where("id", "=", id).executeTakeFirst();
@@ -271,8 +389,7 @@ export class BetterAuthInstance implements TargetInstance {
     for (const m of user.memberships) {
       const organizationId = orgIds.get(m.orgExternalId);
       if (!organizationId) continue;
-      // better-auth stores several roles as one comma-separated string; its default role is "member".
-      const role = m.roles.length > 0 ? m.roles.join(",") : "member";
+      const role = roleOf(m.roles);
       const existing = await trx
         .selectFrom("member")
         .select(["id", "role"])
@@ -346,6 +463,34 @@ export class BetterAuthInstance implements TargetInstance {
     this.prepared = false;
     await h?.close();
   }
+}
+
+interface Known {
+  /** email → user id */
+  emails: Map<string, string>;
+  /** identityKey → user id */
+  identities: Map<string, string>;
+}
+
+/** A create decided in memory: `rows` to insert, or none when the outcome is a skip. */
+interface CreatePlan {
+  outcome: UserOutcome;
+  rows?: { user: UserRow; accounts: AccountRow[]; members: MemberRow[] };
+}
+
+type BanColumns = { banned?: number | boolean; banReason?: string | null };
+
+const identityKey = (providerId: string, accountId: string): string => `${providerId}\u0000${accountId}`;
+
+/** better-auth stores several roles as one comma-separated string; its default role is "member". */
+function roleOf(roles: string[]): string {
+  return roles.length > 0 ? roles.join(",") : "member";
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function normalEmail(email: string | undefined): string | undefined {
