@@ -18,11 +18,10 @@ interface Result {
 }
 
 const sizes = (process.env.BENCH_SIZES ?? "1000000,3000000").split(",").map(Number);
-const tsx = path.resolve("node_modules/tsx/dist/cli.mjs");
-const child = path.resolve("bench/pipeline-child.ts");
+const child = path.resolve("bench/pipeline-child.mjs");
 
 function measure(mode: string, dir: string): Result {
-  return JSON.parse(execFileSync(process.execPath, [tsx, child, mode, dir], { encoding: "utf8", maxBuffer: 1 << 20 })) as Result;
+  return JSON.parse(execFileSync(process.execPath, [child, mode, dir], { encoding: "utf8", maxBuffer: 1 << 20 })) as Result;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
