@@ -109,6 +109,8 @@ describe("better-auth target with admin: true and idFormat: uuid (sqlite)", () =
     appDb.prepare('update "user" set banned = 1, banReason = ? where id = ?').run("spam", id);
     await target.writeUsers([{ user: { ...frank, status: "active" }, action: "update", targetId: id, orgTargetIds: {} }]);
     expect((await target.getUser(id))?.disabled).toBe(true);
+    await target.writeUsers([{ user: frank, action: "update", targetId: id, orgTargetIds: {} }]);
+    expect(appDb.prepare('select banned, banReason from "user" where id = ?').get(id)).toEqual({ banned: 1, banReason: "spam" });
   });
 
   it("fails organizations when they are turned off", async () => {

@@ -224,7 +224,7 @@ export class BetterAuthInstance implements TargetInstance {
     const existing = known.emails.get(email);
     if (existing) return { outcome: { externalId: user.externalId, status: "skipped", targetId: existing, reason: "exists_by_email" } };
     const ban = this.banColumns(user);
-    const password = user.credential.kind === "hash" ? passwordColumn(user) : undefined;
+    const password = user.credential.kind === "hash" ? toPasswordColumn(user.credential) : undefined;
     const orgIds = this.resolveOrgs(w);
     for (const identity of user.identities) {
       if (known.identities.has(identityKey(identity.provider, identity.providerUserId))) throw new UserFailure("identity_in_use");
@@ -295,7 +295,7 @@ export class BetterAuthInstance implements TargetInstance {
       if (owner && owner.id !== targetId) throw new UserFailure("email_taken");
     }
     const orgIds = this.resolveOrgs(w);
-    const password = user.credential.kind === "hash" ? passwordColumn(user) : undefined;
+    const password = user.credential.kind === "hash" ? toPasswordColumn(user.credential) : undefined;
     const ban = await this.banUpdate(trx, targetId, user);
 
     await trx
@@ -341,12 +341,13 @@ export class BetterAuthInstance implements TargetInstance {
     return { banned: this.h.bool(disabled), banReason: disabled ? DISABLED_BAN_REASON : null };
   }
 
-  /** On update: ban when disabled; lift only a ban we set ourselves (an admin's ban in the app stays). */
+  /** On update: ban when disabled; lift only a ban we set ourselves. A ban set in the app keeps its reason and stays. */
   private async banUpdate(trx: Trx, id: string, user: MigrationUser): Promise<BanColumns> {
-    if (user.status === "disabled") return this.banColumns(user);
-    if (!this.hasBanned) return {};
-    const row = await trx.selectFrom("user").select("banReason").where("id", "=", id).executeTakeFirst();
-    return row?.banReason === DISABLED_BAN_REASON ? { banned: this.h.bool(false), banReason: null } : {};
+    const disabled = user.status === "disabled";
+    if (!this.hasBanned) return this.banColumns(user);
+    const row = await trx.selectFrom("user").select(["banned", "banReason"]).where("id", "=", id).executeTakeFirst();
+    if (row?.banned) return !disabled && row.banReason === DISABLED_BAN_REASON ? { banned: this.h.bool(false), banReason: null } : {};
+    return disabled ? this.banColumns(user) : {};
   }
 
   /** orgExternalId → organization id for the user's memberships; memberships are ignored when orgs are off. */
@@ -503,11 +504,6 @@ function displayName(user: MigrationUser): string {
   const p = user.profile;
   const full = [p.givenName, p.familyName].filter((x) => x && x.trim()).join(" ").trim();
   return p.displayName?.trim() || full || user.username || "";
-}
-
-function passwordColumn(user: MigrationUser): string {
-  if (user.credential.kind !== "hash") throw new Error("unreachable");
-  return toPasswordColumn(user.credential);
 }
 
 function orgMetadata(org: MigrationOrg): Record<string, unknown> {
