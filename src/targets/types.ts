@@ -15,11 +15,19 @@ export interface TargetCapabilities {
   rollback: boolean;
   /** Hash formats (hash-engine ids) the target stores natively. Anything else needs re-encode/lazy/reset. */
   hashFormats: readonly string[];
+  /** Largest request body in bytes (`writeUsers` batches are split to stay under it). */
+  maxBatchBytes?: number;
+  /** Documented/default request rate; seeds the engine's adaptive rate limiter. */
+  rateLimit?: { requestsPerSecond: number; burst?: number };
 }
 
 /** One user the engine asks a target to write. */
 export interface UserWrite {
   user: MigrationUser;
+  /** Password strategy chosen by the planner: `native`/`re-encode` send the hash, `temporary` sends `temporaryPassword`, others send none. */
+  strategy?: string;
+  /** Strategy C: a generated one-time password (never logged; the engine writes it to the operator's file). */
+  temporaryPassword?: string;
   /** `create`: the ledger has never seen this user succeed; `update`: it has, under `targetId`. */
   action: "create" | "update";
   targetId?: string;
@@ -73,6 +81,17 @@ export interface TargetInstance {
   getUser(targetId: string): Promise<TargetUserView | undefined>;
   /** Number of users in the target (for verify). */
   countUsers(): Promise<number>;
+  /**
+   * Read-only lookup of users that may already exist (by externalId, then email): used for
+   * idempotency before creating, for crash recovery of in-flight users, and by `run --dry-run`.
+   * Returns externalId -> the existing target user. Optional: targets whose writeUsers is already
+   * idempotent by construction may omit it.
+   */
+  lookupUsers?(users: MigrationUser[]): Promise<Map<string, { targetId: string; matchedBy: "externalId" | "email" }>>;
+  /** Strategy B: trigger password-reset emails. */
+  sendPasswordResets?(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
+  /** Prove a migrated user can sign in (verify's pilot credentials). */
+  signIn?(email: string, password: string): Promise<boolean>;
   deleteUsers(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
   close(): Promise<void>;
 }
