@@ -44,3 +44,8 @@ export async function nativeHash(password: string, cost = 12): Promise<string> {
   const { hash } = await import("@node-rs/bcrypt");
   return hash(password, cost);
 }
+
+export { TARGET_IDS, capability, capabilityMatrix, chooseStrategy, convert } from "./capability.js";
+export type { ConvertedPassword, HashStrategy, HashTargetId, PlanStrategy } from "./capability.js";
+export { scanFormats } from "./scan.js";
+export type { ScanCounts } from "./scan.js";
