@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // SQL-backed suites share the local PostgreSQL/MariaDB servers; each uses its own database/schema.
     pool: "forks",
+    reporters: ["default", "./test/summary-reporter.ts"],
   },
 });
