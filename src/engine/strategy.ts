@@ -1,22 +1,28 @@
+import { chooseStrategy, TARGET_IDS } from "../hashes/index.js";
 import type { MigrationUser } from "../model/user.js";
 import type { TargetCapabilities } from "../targets/types.js";
 
 export type ForcedStrategy = "hash" | "reset" | "temporary" | "sso" | undefined;
 
-/** Each user gets the best password strategy their credential allows on this target, with a reason. */
+const MATRIX_TARGETS = new Set<string>(TARGET_IDS);
+
+/**
+ * Each user gets the best password strategy their credential allows on this target, with a
+ * reason: the hash engine's per-target matrix when it knows the target, otherwise the target's
+ * declared `hashFormats`.
+ */
 export function passwordStrategy(
   user: MigrationUser,
-  _targetId: string,
+  targetId: string,
   caps: TargetCapabilities,
   forced: ForcedStrategy,
 ): { strategy: string; reason: string } {
+  if (MATRIX_TARGETS.has(targetId)) return chooseStrategy(user.credential, targetId, forced);
   const cred = user.credential;
-  if (forced === "sso") return { strategy: "sso", reason: "forced: SSO only, no credential migrated" };
-  if (forced === "temporary") return { strategy: "temporary", reason: "forced: temporary password generated" };
-  if (forced === "reset") return { strategy: "reset", reason: "forced: password reset email" };
-  if (cred.kind === "none") return { strategy: "reset", reason: "no usable legacy password hash" };
+  if (forced && forced !== "hash") return chooseStrategy(cred, "file", forced);
+  if (cred.kind === "none") return { strategy: "none", reason: "the legacy user has no password" };
   if (caps.hashFormats.includes("*") || caps.hashFormats.includes(cred.format)) {
-    return { strategy: "native", reason: `${cred.format} is accepted by the target` };
+    return { strategy: "native", reason: `${targetId} accepts ${cred.format}` };
   }
-  return { strategy: "lazy", reason: `${cred.format} is not accepted by the target: verify on first login` };
+  return { strategy: "lazy", reason: `${targetId} does not accept ${cred.format}: verify on first login, then set the password` };
 }
