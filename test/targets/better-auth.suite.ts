@@ -153,6 +153,49 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
       expect(google).toMatchObject({ accountId: "g-123", userId: alice, password: null });
     });
 
+    it("lookupUsers finds existing users by email; signIn checks a password like the app would", async () => {
+      const found = await target.lookupUsers!(users());
+      expect(Object.fromEntries(found)).toEqual(
+        Object.fromEntries(["u-alice", "u-bob", "u-carol", "u-dave"].map((k) => [k, { targetId: first[k]!.targetId, matchedBy: "email" }])),
+      );
+      expect(await target.signIn!("Alice@Example.com", PW.alice)).toBe(true);
+      expect(await target.signIn!("alice@example.com", "wrong")).toBe(false);
+      expect(await target.signIn!("carol@example.com", PW.carol)).toBe(true);
+      expect(await target.signIn!("dave@example.com", "anything")).toBe(false);
+      expect(await target.signIn!("nobody@example.com", "anything")).toBe(false);
+      // Checking does not upgrade: only the app's sign-in does.
+      expect((await credentialOf(first["u-alice"]!.targetId!))?.password).toMatch(/^\$2b\$/);
+    });
+
+    it("password strategies: temporary stores a better-auth hash, reset/sso store none, unverifiable formats fail", async () => {
+      const mk = (id: string, extra: Partial<UserWrite> = {}, cred: MigrationUserInput["credential"] = { kind: "hash", format: "bcrypt", value: bcrypt.hashSync("x-password", 4) }) => ({
+        user: MigrationUserSchema.parse({ externalId: id, email: `${id}@example.com`, credential: cred }),
+        action: "create" as const,
+        orgTargetIds,
+        ...extra,
+      });
+      const out = byId(
+        await target.writeUsers([
+          mk("s-temp", { strategy: "temporary", temporaryPassword: "Temp-Pass-123!" }),
+          mk("s-reset", { strategy: "reset" }),
+          mk("s-sso", { strategy: "sso" }),
+          mk("s-temp-missing", { strategy: "temporary" }),
+          mk("s-yescrypt", {}, { kind: "hash", format: "yescrypt", value: "$y$j75$LdJMENpBABJJ3hIHjB1Bi.$KdzgkknR77mrk3X5yAUt9w27j3DuAmnAhuFZy7MAY5C" }),
+          mk("s-unknown", {}, { kind: "hash", format: "no-such-format", value: "abc" }),
+        ]),
+      );
+      expect(out["s-temp"]?.status).toBe("created");
+      expect((await credentialOf(out["s-temp"]!.targetId!))?.password).toMatch(/^[0-9a-f]{32}:[0-9a-f]{128}$/);
+      expect(await target.signIn!("s-temp@example.com", "Temp-Pass-123!")).toBe(true);
+      expect(await credentialOf(out["s-reset"]!.targetId!)).toBeUndefined();
+      expect(await credentialOf(out["s-sso"]!.targetId!)).toBeUndefined();
+      expect(out["s-temp-missing"]).toMatchObject({ status: "failed", reason: "missing_temporary_password" });
+      expect(out["s-yescrypt"]).toMatchObject({ status: "failed", reason: "hash_unverifiable" });
+      expect(out["s-unknown"]).toMatchObject({ status: "failed", reason: "hash_unsupported_format" });
+      const created = ["s-temp", "s-reset", "s-sso"].map((k) => out[k]!.targetId!);
+      expect((await target.deleteUsers(created)).every((r) => r.ok)).toBe(true);
+    });
+
     it("gives members their roles", async () => {
       const alice = await target.getUser(first["u-alice"]!.targetId!);
       expect(alice).toMatchObject({ email: "alice@example.com", hasPassword: true, disabled: false });
@@ -270,6 +313,7 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
 
         expect((await signIn(email, password)).status).toBe(200);
         expect((await signIn(email, password + "x")).status).toBe(401);
+        expect(await target.signIn!(email, password)).toBe(true);
         expect((await credentialOf(userId))?.password).toBe(after);
       });
 

@@ -99,11 +99,13 @@ describe("better-auth target with admin: true and idFormat: uuid (sqlite)", () =
     expect(await target.getUser(id)).toMatchObject({ disabled: true, hasPassword: true, memberships: {} });
     expect(appDb.prepare('select banReason from "user" where id = ?').get(id)).toEqual({ banReason: DISABLED_BAN_REASON });
     expect((await signIn("frank@example.com", "frank-password")).status).toBe(403);
+    expect(await target.signIn!("frank@example.com", "frank-password")).toBe(false);
 
     const [updated] = await target.writeUsers([{ user: { ...frank, status: "active" }, action: "update", targetId: id, orgTargetIds: {} }]);
     expect(updated?.status).toBe("updated");
     expect((await target.getUser(id))?.disabled).toBe(false);
     expect((await signIn("frank@example.com", "frank-password")).status).toBe(200);
+    expect(await target.signIn!("frank@example.com", "frank-password")).toBe(true);
 
     // A ban the app's admins set is not ours to lift.
     appDb.prepare('update "user" set banned = 1, banReason = ? where id = ?').run("spam", id);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hashFormats } from "../../hashes/index.js";
+import { hashFormats, isVerifiable } from "../../hashes/index.js";
 import type { Target } from "../types.js";
 import { BetterAuthInstance } from "./instance.js";
 
@@ -30,7 +30,7 @@ export const betterAuthTarget: Target<typeof BetterAuthTargetOptionsSchema> = {
     orgs: true,
     rollback: true,
     // Every format the hash engine verifies: the legacyPasswords() plugin checks them at sign-in.
-    hashFormats,
+    hashFormats: hashFormats.filter(isVerifiable),
   },
   options: BetterAuthTargetOptionsSchema,
   create: (options, ctx) => new BetterAuthInstance(options, ctx),

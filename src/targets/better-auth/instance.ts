@@ -1,6 +1,8 @@
 import type { ControlledTransaction, Kysely } from "kysely";
+import { hashPassword, verifyPassword as verifyBetterAuthPassword } from "better-auth/crypto";
 import { getMigrations } from "better-auth/db/migration";
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors.js";
+import { verifyPassword as verifyLegacyPassword } from "../../hashes/index.js";
 import type { Identity, MigrationOrg, MigrationUser } from "../../model/user.js";
 import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import {
@@ -15,7 +17,7 @@ import {
   type MemberRow,
   type UserRow,
 } from "./db.js";
-import { isBetterAuthHash, toPasswordColumn } from "./password.js";
+import { engineKnows, isBetterAuthHash, toPasswordColumn } from "./password.js";
 
 export interface BetterAuthTargetOptions {
   database: string;
@@ -113,12 +115,12 @@ export class BetterAuthInstance implements TargetInstance {
     return this.transaction(async (trx) => {
       const out = new Array<UserOutcome>(batch.length);
       const creates = batch.flatMap((w, i) => (w.action === "update" ? [] : [i]));
-      const known = await this.lookup(trx, creates.map((i) => batch[i]!));
+      const known = await this.lookup(trx, creates.map((i) => batch[i]!.user));
       const planned: { i: number; plan: CreatePlan }[] = [];
       for (const i of creates) {
         const w = batch[i]!;
         try {
-          const plan = this.planCreate(w, known);
+          const plan = await this.planCreate(w, known);
           if (plan.rows) planned.push({ i, plan });
           else out[i] = plan.outcome;
         } catch (e) {
@@ -135,7 +137,7 @@ export class BetterAuthInstance implements TargetInstance {
         for (const i of creates) {
           const w = batch[i]!;
           out[i] = await this.savepointed(trx, `create_${i}`, async () => {
-            const plan = this.planCreate(w, await this.lookup(trx, [w]));
+            const plan = await this.planCreate(w, await this.lookup(trx, [w.user]));
             if (plan.rows) await this.insertPlans(trx, [plan]);
             return plan.outcome;
           }, (e) => failed(w, e));
@@ -196,15 +198,15 @@ export class BetterAuthInstance implements TargetInstance {
     });
   }
 
-  /** Who already holds the emails and social identities of `writes` (two queries per chunk). */
-  private async lookup(trx: Trx, writes: UserWrite[]): Promise<Known> {
+  /** Who already holds the emails and social identities of `users` (two queries per chunk). */
+  private async lookup(trx: Trx, users: MigrationUser[]): Promise<Known> {
     const known: Known = { emails: new Map(), identities: new Map() };
-    const emails = [...new Set(writes.map((w) => normalEmail(w.user.email)).filter((e): e is string => !!e))];
+    const emails = [...new Set(users.map((u) => normalEmail(u.email)).filter((e): e is string => !!e))];
     for (const part of chunks(emails, 500)) {
       const rows = await trx.selectFrom("user").select(["id", "email"]).where("email", "in", part).execute();
       for (const r of rows) known.emails.set(r.email, r.id);
     }
-    const subjects = [...new Set(writes.flatMap((w) => w.user.identities.map((i) => i.providerUserId)))];
+    const subjects = [...new Set(users.flatMap((u) => u.identities.map((i) => i.providerUserId)))];
     for (const part of chunks(subjects, 500)) {
       const rows = await trx.selectFrom("account").select(["providerId", "accountId", "userId"]).where("accountId", "in", part).execute();
       for (const r of rows) known.identities.set(identityKey(r.providerId, r.accountId), r.userId);
@@ -216,7 +218,7 @@ export class BetterAuthInstance implements TargetInstance {
    * Decides a create without touching the database: skip (email taken), throw a UserFailure, or the
    * rows to insert. Records what it plans in `known`, so a batch cannot create the same email twice.
    */
-  private planCreate(w: UserWrite, known: Known): CreatePlan {
+  private async planCreate(w: UserWrite, known: Known): Promise<CreatePlan> {
     const { user } = w;
     const h = this.h;
     const email = normalEmail(user.email);
@@ -224,7 +226,7 @@ export class BetterAuthInstance implements TargetInstance {
     const existing = known.emails.get(email);
     if (existing) return { outcome: { externalId: user.externalId, status: "skipped", targetId: existing, reason: "exists_by_email" } };
     const ban = this.banColumns(user);
-    const password = user.credential.kind === "hash" ? toPasswordColumn(user.credential) : undefined;
+    const password = await passwordFor(w);
     const orgIds = this.resolveOrgs(w);
     for (const identity of user.identities) {
       if (known.identities.has(identityKey(identity.provider, identity.providerUserId))) throw new UserFailure("identity_in_use");
@@ -295,7 +297,7 @@ export class BetterAuthInstance implements TargetInstance {
       if (owner && owner.id !== targetId) throw new UserFailure("email_taken");
     }
     const orgIds = this.resolveOrgs(w);
-    const password = user.credential.kind === "hash" ? toPasswordColumn(user.credential) : undefined;
+    const password = await passwordFor(w);
     const ban = await this.banUpdate(trx, targetId, user);
 
     await trx
@@ -434,6 +436,45 @@ export class BetterAuthInstance implements TargetInstance {
     };
   }
 
+  /** Existing users by email (better-auth has no external-id column; the ledger keeps that link). */
+  async lookupUsers(users: MigrationUser[]): Promise<Map<string, { targetId: string; matchedBy: "externalId" | "email" }>> {
+    const { emails } = await this.lookup(this.h.db, users);
+    const out = new Map<string, { targetId: string; matchedBy: "externalId" | "email" }>();
+    for (const u of users) {
+      const targetId = emails.get(normalEmail(u.email) ?? "");
+      if (targetId) out.set(u.externalId, { targetId, matchedBy: "email" });
+    }
+    return out;
+  }
+
+  /**
+   * Would this email + password sign in to an app using the legacyPasswords() plugin? Same checks,
+   * no session and no hash upgrade: better-auth's scrypt for native hashes, the hash engine for
+   * legacy ones; a banned user or an unknown/malformed hash is false.
+   */
+  async signIn(email: string, password: string): Promise<boolean> {
+    await this.ensureInspected();
+    const e = normalEmail(email);
+    if (!e) return false;
+    const user = await this.h.db.selectFrom("user").selectAll().where("email", "=", e).executeTakeFirst();
+    if (!user || (this.hasBanned && user.banned)) return false;
+    const account = await this.h.db
+      .selectFrom("account")
+      .select("password")
+      .where("userId", "=", user.id)
+      .where("providerId", "=", CREDENTIAL)
+      .where("accountId", "=", user.id)
+      .executeTakeFirst();
+    const hash = account?.password;
+    if (!hash) return false;
+    try {
+      if (isBetterAuthHash(hash)) return await verifyBetterAuthPassword({ hash, password });
+      return engineKnows(hash) && (await verifyLegacyPassword(password, { format: "auto", value: hash }));
+    } catch {
+      return false;
+    }
+  }
+
   async countUsers(): Promise<number> {
     const r = await this.h.db.selectFrom("user").select((eb) => eb.fn.countAll<number | string | bigint>().as("n")).executeTakeFirstOrThrow();
     return Number(r.n);
@@ -492,6 +533,25 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * What goes into `account.password` for this write, or undefined for no credential account:
+ * the legacy hash (strategies native / re-encode / lazy, or none chosen), a better-auth hash of
+ * the generated temporary password, nothing for reset / sso.
+ */
+async function passwordFor(w: UserWrite): Promise<string | undefined> {
+  const { credential } = w.user;
+  switch (w.strategy) {
+    case "temporary":
+      if (!w.temporaryPassword) throw new UserFailure("missing_temporary_password");
+      return hashPassword(w.temporaryPassword);
+    case "reset":
+    case "sso":
+      return undefined;
+    default:
+      return credential.kind === "hash" ? toPasswordColumn(credential) : undefined;
+  }
 }
 
 function normalEmail(email: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
-import { identify, packHash, resolveStored } from "../../hashes/index.js";
+import { AuthmigrateError } from "../../errors.js";
+import { identify, isPackedHash, packHash, resolveStored } from "../../hashes/index.js";
 import type { HashCredential } from "../../model/user.js";
 
 /**
@@ -22,15 +23,26 @@ export function certainFormat(value: string): string | undefined {
   return top.format;
 }
 
+/** The hash engine can name the format with certainty: an authmigrate envelope or e.g. `$2b$…`. */
+export function engineKnows(hash: string): boolean {
+  return isPackedHash(hash) || certainFormat(hash) !== undefined;
+}
+
 /**
  * The string stored in `account.password` for a legacy credential: the hash itself when it is
  * self-describing (identify() names exactly this format and there are no params, e.g. `$2b$…`)
  * or already better-auth's own, else a `$authmigrate$` envelope carrying format + params (also for
  * legacy values that merely look like better-auth's, which its verify would misread). Throws AuthmigrateError
- * (HASH_UNSUPPORTED_FORMAT / HASH_AMBIGUOUS_FORMAT) when the format cannot be verified later.
+ * (HASH_UNSUPPORTED_FORMAT / HASH_AMBIGUOUS_FORMAT / HASH_UNVERIFIABLE) when it could never verify at sign-in.
  */
 export function toPasswordColumn(credential: HashCredential): string {
   const { format, value, params } = resolveStored(credential);
+  if (format.verifiable === false) {
+    throw new AuthmigrateError("HASH_UNVERIFIABLE", `${format.id} hashes cannot be verified at sign-in`, {
+      hint: "Use the reset or temporary password strategy for these users.",
+      meta: { format: format.id },
+    });
+  }
   if (Object.keys(params).length === 0) {
     const native = isBetterAuthHash(value);
     if (format.id === BETTER_AUTH_FORMAT ? native : !native && certainFormat(value) === format.id) return value;

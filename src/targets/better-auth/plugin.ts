@@ -8,9 +8,9 @@
  * Only this file (and the hash engine) is loaded by apps: it must not import the target's DB code.
  */
 import type { Account, BetterAuthPlugin } from "better-auth";
-import { isPackedHash, verifyPassword as verifyLegacyPassword } from "../../hashes/index.js";
+import { verifyPassword as verifyLegacyPassword } from "../../hashes/index.js";
 import { isAuthmigrateError } from "../../errors.js";
-import { certainFormat, isBetterAuthHash } from "./password.js";
+import { engineKnows, isBetterAuthHash } from "./password.js";
 
 export { isBetterAuthHash } from "./password.js";
 
@@ -35,11 +35,6 @@ export interface LegacyPasswordsOptions {
 }
 
 type PasswordVerify = (data: { hash: string; password: string }) => Promise<boolean>;
-
-/** The hash engine can name the format with certainty: an authmigrate envelope or e.g. `$2b$…`. */
-function engineKnows(hash: string): boolean {
-  return isPackedHash(hash) || certainFormat(hash) !== undefined;
-}
 
 /** What the plugin (with default options) verifies through authmigrate's hash engine rather than better-auth's. */
 export function isLegacyHash(hash: string): boolean {
