@@ -2,10 +2,10 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerDemoCommand } from "./commands/demo.js";
-// hash command registered once src/cli/commands/hash.ts lands
-// import { registerHashCommand } from "./commands/hash.js";
+import { registerHashCommand } from "./commands/hash.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerMigrateCommands } from "./commands/migrate.js";
+import { registerSimulateCommand } from "./commands/simulate.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -18,7 +18,8 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerAuditCommand(program);
   registerMigrateCommands(program);
-  // registerHashCommand(program);
+  registerHashCommand(program);
+  registerSimulateCommand(program);
   registerDemoCommand(program);
   return program;
 }
