@@ -6,6 +6,7 @@
  * and add ONE line below: `<id>: <id>Simulator,` (keep the list sorted). `authmigrate simulate <id>`
  * picks it up automatically.
  */
+import { authgearSimulator } from "./authgear/index.js";
 import type { FaultOptions } from "./kit.js";
 
 export interface SimulatorStartOptions {
@@ -34,6 +35,7 @@ export interface SimulatorDef {
 }
 
 export const simulators: Record<string, SimulatorDef> = {
+  authgear: authgearSimulator,
   // calimatic: calimatic,
 };
 
