@@ -8,6 +8,7 @@
  */
 import { authgearSimulator } from "./authgear/index.js";
 import type { FaultOptions } from "./kit.js";
+import { workosSimulator } from "./workos/index.js";
 
 export interface SimulatorStartOptions {
   /** 0 / omitted = random free port. */
@@ -37,6 +38,7 @@ export interface SimulatorDef {
 export const simulators: Record<string, SimulatorDef> = {
   authgear: authgearSimulator,
   // calimatic: calimatic,
+  workos: workosSimulator,
 };
 
 export function simulatorIds(): string[] {
