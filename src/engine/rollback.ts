@@ -17,7 +17,7 @@ export interface RollbackReport {
  * existed before (status `skipped`/`exists_by_email`) — and mark them `rolled_back`.
  */
 export async function rollbackMigration(opts: { config: Config; cwd: string; dryRun?: boolean; batchSize?: number }): Promise<RollbackReport> {
-  const session = openSession(opts.config, opts.cwd);
+  const session = await openSession(opts.config, opts.cwd);
   const { ledger, instance, target } = session;
   try {
     if (!target.capabilities.rollback) {

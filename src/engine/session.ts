@@ -14,8 +14,8 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function openSession(config: Config, cwd: string, signal?: AbortSignal): Session {
-  const { target, instance } = createTarget(config.target, { cwd, ...(signal ? { signal } : {}) });
+export async function openSession(config: Config, cwd: string, signal?: AbortSignal): Promise<Session> {
+  const { target, instance } = await createTarget(config.target, { cwd, ...(signal ? { signal } : {}) });
   const ledger = openLedger(config.ledger.url, targetKey(config.target), cwd);
   return {
     config,

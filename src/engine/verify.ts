@@ -58,7 +58,7 @@ function compare(user: MigrationUser, view: TargetUserView, orgIds: Map<string, 
  * email, status, password presence, orgs and roles.
  */
 export async function verifyMigration(opts: { config: Config; cwd: string; sample?: number; onProgress?: ProgressFn }): Promise<VerifyReport> {
-  const session = openSession(opts.config, opts.cwd);
+  const session = await openSession(opts.config, opts.cwd);
   const { ledger, instance, target } = session;
   try {
     const orgIds = new Map<string, string>();

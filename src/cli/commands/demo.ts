@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { renderTable } from "../../audit/render-table.js";
-import { runDemo, type DemoResult } from "../../demo/run-demo.js";
+import type { DemoResult } from "../../demo/run-demo.js";
 import { AuthmigrateError } from "../../errors.js";
 import { endProgress, printJson, progressPrinter, table } from "../output.js";
 import { renderRunReport, renderVerify } from "./migrate.js";
 
-function render(r: DemoResult): string {
+async function render(r: DemoResult): Promise<string> {
+  const { renderTable } = await import("../../audit/render-table.js");
   const out = [
     `authmigrate demo — legacy ${r.legacyDb}${r.generated ? " (generated)" : " (reused)"} → better-auth ${r.targetDb}`,
     "",
@@ -43,6 +43,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (o: { users: string; dir: string; seed?: string; json?: boolean }) => {
       const users = Number(o.users);
       if (!Number.isInteger(users) || users < 10) throw new AuthmigrateError("USAGE", `--users: expected an integer ≥ 10, got "${o.users}"`);
+      const { runDemo } = await import("../../demo/run-demo.js");
       const result = await runDemo({
         dir: o.dir,
         users,
@@ -52,7 +53,7 @@ export function registerDemoCommand(program: Command): void {
       });
       endProgress();
       if (o.json) printJson(result);
-      else process.stdout.write(render(result) + "\n");
+      else process.stdout.write((await render(result)) + "\n");
       const failedSignIn = result.accounts.some((a) => !a.ok);
       if (failedSignIn || !result.verify.ok) process.exitCode = 1;
     });

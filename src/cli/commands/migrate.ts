@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { runMigration, type RunReport } from "../../engine/run.js";
-import { verifyMigration, type VerifyReport } from "../../engine/verify.js";
-import { rollbackMigration } from "../../engine/rollback.js";
-import { migrationStatus } from "../../engine/status.js";
+import type { RunReport } from "../../engine/run.js";
+import type { VerifyReport } from "../../engine/verify.js";
 import { AuthmigrateError } from "../../errors.js";
 import type { Decision } from "../../engine/decision.js";
 import type { ForcedStrategy } from "../../engine/strategy.js";
@@ -82,6 +80,7 @@ export function registerMigrateCommands(program: Command): void {
     .option("--limit <n>", "with --json: print at most n per-user decisions", positiveInt("--limit"))
     .action(async (o: CommonOptions & { passwordStrategy?: string; limit?: number }) => {
       const { config, cwd } = await load(o);
+      const { runMigration } = await import("../../engine/run.js");
       const decisions: Record<string, unknown>[] = [];
       const report = await runMigration({
         config,
@@ -101,6 +100,7 @@ export function registerMigrateCommands(program: Command): void {
     .option("--password-strategy <s>", `force a password strategy: ${STRATEGIES.join("|")}`)
     .action(async (o: CommonOptions & { concurrency?: number; passwordStrategy?: string }) => {
       const { config, cwd } = await load(o);
+      const { runMigration } = await import("../../engine/run.js");
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once("SIGINT", stop);
@@ -126,6 +126,7 @@ export function registerMigrateCommands(program: Command): void {
     .option("--sample <n>", "check every n-th migrated user in the target instead of all", positiveInt("--sample"))
     .action(async (o: CommonOptions & { sample?: number }) => {
       const { config, cwd } = await load(o);
+      const { verifyMigration } = await import("../../engine/verify.js");
       const report = await verifyMigration({ config, cwd, ...(o.sample ? { sample: o.sample } : {}), onProgress: progressPrinter("verify") });
       endProgress();
       if (o.json) printJson(report);
@@ -135,6 +136,7 @@ export function registerMigrateCommands(program: Command): void {
 
   withConfig(program.command("status").description("summarise the ledger: users and orgs per status, top reasons, recent runs")).action(async (o: CommonOptions) => {
     const { config, cwd } = await load(o);
+    const { migrationStatus } = await import("../../engine/status.js");
     const s = await migrationStatus({ config, cwd });
     if (o.json) return printJson(s);
     const lines = [
@@ -159,6 +161,7 @@ export function registerMigrateCommands(program: Command): void {
         throw new AuthmigrateError("USAGE", "rollback deletes users from the target", { hint: "run with --dry-run first, then --yes to confirm" });
       }
       const { config, cwd } = await load(o);
+      const { rollbackMigration } = await import("../../engine/rollback.js");
       const r = await rollbackMigration({ config, cwd, dryRun: !!o.dryRun });
       if (o.json) printJson(r);
       else process.stdout.write(`${r.dryRun ? "would delete" : "deleted"} ${r.dryRun ? r.candidates : r.deleted} of ${r.candidates} users created by authmigrate${r.failed.length ? `; ${r.failed.length} failed` : ""}\n`);
