@@ -180,6 +180,8 @@ export async function verifyCrypt(format: string, password: string, p: CryptPars
   return ctEqualStr(computed, p.crypt);
 }
 
+const KRATOS_PREFIX_ENTRIES = Object.entries(KRATOS_PREFIX);
+
 function cryptFormat(id: CryptScheme, title: string, opts: { confidence?: number } = {}) {
   return defineFormat<CryptParsed>({
     id,
@@ -187,7 +189,7 @@ function cryptFormat(id: CryptScheme, title: string, opts: { confidence?: number
     title,
     identify: (v) => {
       let s = v;
-      for (const [k, std] of Object.entries(KRATOS_PREFIX)) if (s.startsWith(k)) s = std + s.slice(k.length);
+      for (const [k, std] of KRATOS_PREFIX_ENTRIES) if (s.startsWith(k)) s = std + s.slice(k.length);
       return cryptSchemeOf(s) === id ? (opts.confidence ?? 1) : 0;
     },
     parse: (v) => parseCrypt(id, v, id),
@@ -295,6 +297,8 @@ function phpassFormat(id: string, title: string, prefixes: string[], alg: "md5" 
     family: "crypt",
     title,
     identify: (v) => {
+      // Cheap prefix test first: parse errors are exceptions, too costly for every non-phpass value.
+      if (!prefixes.some((p) => v.startsWith(p))) return 0;
       try {
         parsePhpass(id, v, prefixes, alg);
         return confidence(v);

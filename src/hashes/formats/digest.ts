@@ -22,7 +22,13 @@ function decodeDigest(s: string, len: number): Buffer | undefined {
   return b && b.length === len ? b : undefined;
 }
 
-const hexOf = (len: number) => new RegExp(`^[0-9a-fA-F]{${len * 2}}$`);
+// identify() runs for every user of a migration: build each pattern once, not per call.
+const HEX_PATTERNS = new Map<number, RegExp>();
+const hexOf = (len: number): RegExp => {
+  let re = HEX_PATTERNS.get(len);
+  if (!re) HEX_PATTERNS.set(len, (re = new RegExp(`^[0-9a-fA-F]{${len * 2}}$`)));
+  return re;
+};
 const b64Of = (len: number) => {
   const chars = Math.ceil(len / 3) * 4;
   return (v: string) => v.length === chars && b64decode(v)?.length === len;
