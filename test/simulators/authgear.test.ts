@@ -147,12 +147,12 @@ describe("authgear simulator: GraphQL, login flow, OIDC", () => {
 
   it("logs a bcrypt user in through the authentication flow; wrong password and disabled users are refused", async () => {
     const login = async (email: string, password: string) => {
-      const start = await (await fetch(`${sim.url}/api/v1/authentication_flows`, { method: "POST", body: JSON.stringify({ type: "login", name: "default" }) })).json();
+      const start: any = await (await fetch(`${sim.url}/api/v1/authentication_flows`, { method: "POST", body: JSON.stringify({ type: "login", name: "default" }) })).json();
       const input = (input: unknown) => fetch(`${sim.url}/api/v1/authentication_flows/states/input`, { method: "POST", body: JSON.stringify({ state_token: start.result.state_token, input }) });
       const id = await input({ identification: "email", login_id: email });
-      if (id.status !== 200) return (await id.json()).error.reason;
+      if (id.status !== 200) return ((await id.json()) as any).error.reason;
       const pw = await input({ authentication: "primary_password", password });
-      const j = await pw.json();
+      const j: any = await pw.json();
       return pw.status === 200 ? j.result.action.type : j.error.reason;
     };
     expect(await login("a@x.test", "correct horse")).toBe("finished");
@@ -161,7 +161,7 @@ describe("authgear simulator: GraphQL, login flow, OIDC", () => {
   });
 
   it("serves discovery + JWKS and createSession tokens verify against them", async () => {
-    const conf = await (await fetch(`${sim.url}/.well-known/openid-configuration`)).json();
+    const conf: any = await (await fetch(`${sim.url}/.well-known/openid-configuration`)).json();
     expect(conf.jwks_uri).toBe(`${sim.url}/oauth2/jwks`);
     const a = [...sim.store.users.values()].find((u) => u.email === "a@x.test")!;
     const s = await gql(`mutation($id: ID!) { createSession(input: { userID: $id, clientID: "c1" }) { accessToken expiresIn } }`, { id: userNodeId(a.id) });
