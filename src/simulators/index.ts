@@ -7,6 +7,7 @@
  * picks it up automatically.
  */
 import { authgearSimulator } from "./authgear/index.js";
+import { calimaticSimulator } from "./calimatic/index.js";
 import type { FaultOptions } from "./kit.js";
 import { workosSimulator } from "./workos/index.js";
 
@@ -37,7 +38,7 @@ export interface SimulatorDef {
 
 export const simulators: Record<string, SimulatorDef> = {
   authgear: authgearSimulator,
-  // calimatic: calimatic,
+  calimatic: calimaticSimulator,
   workos: workosSimulator,
 };
 

@@ -11,6 +11,7 @@ export const targetLoaders = {
   authgear: () => import("./authgear/index.js").then((m) => m.authgearTarget),
   file: () => import("./file/index.js").then((m) => m.fileTarget),
   "better-auth": () => import("./better-auth/index.js").then((m) => m.betterAuthTarget),
+  calimatic: () => import("./calimatic/index.js").then((m) => m.calimaticTarget),
 } satisfies Record<string, () => Promise<Target>>;
 
 export type TargetId = keyof typeof targetLoaders;

@@ -1,0 +1,203 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { AuthmigrateError } from "../../errors.js";
+import { HttpClient, type RateLimiter, type RequestOptions } from "../http/client.js";
+import { retryAfterMs } from "../http/errors.js";
+import type { CalimaticTargetOptions } from "./options.js";
+
+/**
+ * Typed calls of the Calimatic Auth API (seed 000 + the simulator extensions listed in
+ * docs/targets/calimatic.md). Every call goes through HttpClient: failures are AuthmigrateErrors
+ * with `retryable`, `meta.status` and `meta.retryAfterMs`.
+ */
+
+export interface Envelope<T> {
+  success: boolean;
+  data?: T;
+  error?: unknown;
+}
+
+export interface CalimaticOrg {
+  id: string;
+  name?: string;
+  slug: string;
+}
+
+export interface ImportItem {
+  email: string;
+  firstName: string;
+  lastName: string;
+  organizationId?: string;
+  role?: string;
+  externalId?: string;
+  metadata?: Record<string, unknown>;
+  passwordHash?: string;
+  temporaryPassword?: string;
+  /** Assumption (not in the seed): carries legacy-disabled users. */
+  status?: "disabled";
+}
+
+export interface ImportRequestBody {
+  users: ImportItem[];
+  defaultApplications: string[];
+  sendInviteEmails: boolean;
+  skipExisting: boolean;
+  defaultOrganizationId?: string;
+}
+
+export interface ImportResponse {
+  total: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  message?: string;
+  errors?: { email?: string; error?: string; index?: number }[];
+  users?: { email?: string; userId?: string; status?: string }[];
+}
+
+/** The user as `resolve` returns it (seed: "organization, role, and license assignments"). */
+export interface CalimaticUser {
+  id: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  externalId?: string | null;
+  status?: string;
+  organization?: { id: string; name?: string; slug?: string } | null;
+  organizationId?: string | null;
+  role?: string | null;
+  licenses?: unknown[];
+  metadata?: Record<string, unknown>;
+  hasPassword?: boolean;
+}
+
+/**
+ * Spaces requests at least `1000 / perSecond` ms apart (shared by concurrent callers) and pauses
+ * everyone for the Retry-After of a 429.
+ */
+export class IntervalLimiter implements RateLimiter {
+  private nextAt = 0;
+  private pausedUntil = 0;
+
+  constructor(private readonly perSecond: number) {}
+
+  async acquire(signal?: AbortSignal): Promise<void> {
+    const interval = this.perSecond > 0 ? 1000 / this.perSecond : 0;
+    const now = Date.now();
+    const at = Math.max(now, this.nextAt, this.pausedUntil);
+    this.nextAt = at + interval;
+    if (at > now) await sleep(at - now, undefined, signal ? { signal } : undefined);
+  }
+
+  observe(res: { status: number; headers: Headers }): void {
+    if (res.status !== 429) return;
+    const ms = retryAfterMs(res.headers);
+    if (ms !== undefined) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+}
+
+export class CalimaticApi {
+  private readonly http: HttpClient;
+  private readonly importHttp: HttpClient;
+
+  constructor(
+    private readonly opts: CalimaticTargetOptions,
+    signal?: AbortSignal,
+    fetchImpl?: typeof fetch,
+  ) {
+    const baseUrl = opts.baseUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "") + "/api/v1";
+    const common = {
+      name: "calimatic",
+      baseUrl,
+      timeoutMs: opts.timeoutMs,
+      ...(signal ? { signal } : {}),
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    };
+    this.http = new HttpClient({ ...common, limiter: new IntervalLimiter(opts.requestsPerSecond) });
+    this.importHttp = new HttpClient({ ...common, limiter: new IntervalLimiter(opts.importsPerSecond) });
+  }
+
+  private client(): Record<string, string> {
+    return { "x-client-id": this.opts.clientId, "x-client-secret": this.opts.clientSecret };
+  }
+
+  private apiKey(): Record<string, string> {
+    if (!this.opts.apiKey) {
+      throw new AuthmigrateError("CONFIG_INVALID", "target.apiKey is required to create Calimatic organizations", {
+        hint: "set target.apiKey (e.g. ${CALIMATIC_API_KEY}), or create the organizations first and map tenants to their ids",
+      });
+    }
+    return { "x-api-key": this.opts.apiKey };
+  }
+
+  private async call<T>(http: HttpClient, method: string, path: string, ro: RequestOptions): Promise<T> {
+    const res = await http.request<Envelope<T>>(method, path, ro);
+    const body = res.body;
+    if (!body || typeof body !== "object" || body.success !== true || body.data === undefined) {
+      throw new AuthmigrateError("TARGET_BAD_RESPONSE", `calimatic ${method} ${path.split("?")[0]} → ${res.status} without {success:true, data}`, {
+        meta: { status: res.status, method, path },
+        retryable: false,
+      });
+    }
+    return body.data;
+  }
+
+  createOrg(org: { name: string; slug: string; domain?: string; type?: string; plan?: string }): Promise<CalimaticOrg> {
+    return this.call(this.http, "POST", "/organizations", { json: org, headers: this.apiKey() });
+  }
+
+  async findOrgBySlug(slug: string): Promise<CalimaticOrg | undefined> {
+    const data = await this.call<{ organizations?: CalimaticOrg[] } | CalimaticOrg[]>(this.http, "GET", "/organizations", { query: { slug }, headers: this.apiKey() });
+    const list = Array.isArray(data) ? data : (data.organizations ?? []);
+    return list.find((o) => o.slug === slug);
+  }
+
+  importUsers(body: ImportRequestBody): Promise<ImportResponse> {
+    return this.call(this.importHttp, "POST", "/users/import", { json: body, headers: this.client() });
+  }
+
+  /** Seed: `GET /users/resolve?email=`; undefined on 404. */
+  async resolve(email: string): Promise<CalimaticUser | undefined> {
+    return this.orUndefined(() => this.call<CalimaticUser>(this.http, "GET", "/users/resolve", { query: { email }, headers: this.client() }));
+  }
+
+  /** Extension: `GET /users/{id}`; undefined on 404. */
+  async getUser(id: string): Promise<CalimaticUser | undefined> {
+    return this.orUndefined(() => this.call<CalimaticUser>(this.http, "GET", `/users/${encodeURIComponent(id)}`, { headers: this.client() }));
+  }
+
+  /** Extension: `GET /users?externalId=`. */
+  async findByExternalId(externalId: string): Promise<CalimaticUser[]> {
+    const data = await this.call<{ users?: CalimaticUser[] }>(this.http, "GET", "/users", { query: { externalId }, headers: this.client() });
+    return data.users ?? [];
+  }
+
+  /** Extension: `DELETE /users/{id}`; false on 404. */
+  async deleteUser(id: string): Promise<boolean> {
+    return (await this.orUndefined(() => this.call<unknown>(this.http, "DELETE", `/users/${encodeURIComponent(id)}`, { headers: this.client() }))) !== undefined;
+  }
+
+  resetPassword(id: string): Promise<unknown> {
+    return this.call(this.http, "POST", `/users/${encodeURIComponent(id)}/reset-password`, { headers: this.client() });
+  }
+
+  migrationStatus(): Promise<{ totalUsers: number; migrationProgress?: { migratedUsers: number; nativeUsers: number; migrationPercentage: number } }> {
+    const headers = this.opts.sessionCookie ? { cookie: this.opts.sessionCookie } : this.client();
+    return this.call(this.http, "GET", "/tools/migration-status", { headers });
+  }
+
+  /** `POST /auth/sign-in`: true on 200, false on 401/403; other failures throw. */
+  async signIn(email: string, password: string): Promise<boolean> {
+    const res = await this.http.request<Envelope<unknown>>("POST", "/auth/sign-in", { json: { email, password }, expect: [200, 401, 403] });
+    return res.status === 200 && res.body?.success === true;
+  }
+
+  private async orUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof AuthmigrateError && e.meta.status === 404) return undefined;
+      throw e;
+    }
+  }
+}
