@@ -12,6 +12,7 @@ export const targetLoaders = {
   file: () => import("./file/index.js").then((m) => m.fileTarget),
   "better-auth": () => import("./better-auth/index.js").then((m) => m.betterAuthTarget),
   calimatic: () => import("./calimatic/index.js").then((m) => m.calimaticTarget),
+  workos: () => import("./workos/index.js").then((m) => m.workosTarget),
 } satisfies Record<string, () => Promise<Target>>;
 
 export type TargetId = keyof typeof targetLoaders;

@@ -40,6 +40,7 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     ...(opts.roles ? { roles: opts.roles } : {}),
     ...(opts.requireVerifiedEmail !== undefined ? { requireVerifiedEmail: opts.requireVerifiedEmail } : {}),
     ...(opts.multipleRoles !== undefined ? { multipleRoles: opts.multipleRoles } : {}),
+    ...(opts.hashTypes ? { hashTypes: opts.hashTypes } : {}),
   });
   const writesPerSecond = opts.rateLimit ?? opts.writesPerSecond ?? 50;
   const readsPerSecond = opts.rateLimit ?? opts.readsPerSecond ?? 100;

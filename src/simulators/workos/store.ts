@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { checkPassword, hashPlain, isPasswordHashType, parseImportedHash, PASSWORD_HASH_TYPES, type StoredPassword } from "./passwords.js";
+import { checkPassword, hashPlain, isPasswordHashType, parseImportedHash, PASSWORD_HASH_TYPES, type PasswordHashType, type StoredPassword } from "./passwords.js";
 
 /**
  * In-memory state of the WorkOS simulator, as plain functions over plain data: routes (./app.ts)
@@ -17,6 +17,11 @@ export interface StoreOptions {
   requireVerifiedEmail?: boolean;
   /** Organization memberships may carry several roles (`role_slugs`); else 422 `multiple_roles_not_enabled`. */
   multipleRoles?: boolean;
+  /**
+   * `password_hash_type`s this environment accepts (default all six). targets.md §3.3: pbkdf2 is in
+   * the docs but not in workos-node's type union — narrow this to rehearse WorkOS refusing a type.
+   */
+  hashTypes?: PasswordHashType[];
 }
 
 export interface SimUser {
@@ -245,7 +250,7 @@ export class WorkosStore {
     }
     if (hash === undefined && (type === undefined || type === null)) return undefined;
     if (hash === undefined) throw invalid("password_hash", "password_hash_required", "password_hash is required with password_hash_type.");
-    if (!isPasswordHashType(type)) {
+    if (!isPasswordHashType(type) || (this.options.hashTypes && !this.options.hashTypes.includes(type))) {
       throw invalid("password_hash_type", "password_hash_type_invalid", `Invalid password hash type. Supported: ${PASSWORD_HASH_TYPES.join(", ")}.`);
     }
     const stored = parseImportedHash(type, hash);
