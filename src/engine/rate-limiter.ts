@@ -5,7 +5,7 @@
  * - Token bucket (FIFO, one timer) at `rate`, seeded from the target's declared limit (the ceiling).
  * - 429 → multiplicative decrease (×0.5, not below `minPerSecond`, at most once per cooldown) and a
  *   global pause until `Retry-After` (or `X-RateLimit-Reset` / `RateLimit-Reset`, else 1 s).
- * - Success → additive increase back toward the ceiling.
+ * - Success → additive increase back toward the ceiling (10× slower near the rate that last got a 429).
  * - `X-RateLimit-Remaining: 0` / `RateLimit-Remaining: 0` → pause until the matching Reset.
  * - `X-RateLimit-Limit` / `RateLimit-Limit` (per `RateLimit-Policy` window `w=`, else per second)
  *   lowers the ceiling, never raises it.
@@ -79,6 +79,8 @@ export class AdaptiveRateLimiter implements RateLimiter {
   private last: number;
   private pausedUntil = 0;
   private lastDecreaseAt = -Infinity;
+  /** Rate at which the last 429 was seen: probing above 90% of it is 10× slower (forgotten after 30 s). */
+  private throttledRate: number | undefined;
   private readonly queue: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
@@ -143,6 +145,7 @@ export class AdaptiveRateLimiter implements RateLimiter {
       if (now - this.lastDecreaseAt >= this.cooldownMs) {
         this.lastDecreaseAt = now;
         this.stats.decreases++;
+        this.throttledRate = this.rate;
         this.rate = Math.max(Math.min(this.min, this.ceiling), this.rate * 0.5);
       }
       this.pause(retryAfterMs(h, now) ?? this.defaultPauseMs);
@@ -159,7 +162,11 @@ export class AdaptiveRateLimiter implements RateLimiter {
       const reset = firstNumber(h.get("x-ratelimit-reset") ?? h.get("ratelimit-reset"));
       if (reset !== undefined) this.pause(resetHeaderMs(reset, now));
     }
-    if (res.status < 400 && this.rate < this.ceiling) this.rate = Math.min(this.ceiling, this.rate + this.increase);
+    if (res.status < 400 && this.rate < this.ceiling) {
+      if (this.throttledRate !== undefined && now - this.lastDecreaseAt > 30_000) this.throttledRate = undefined;
+      const near = this.throttledRate !== undefined && this.rate >= this.throttledRate * 0.9;
+      this.rate = Math.min(this.ceiling, this.rate + (near ? this.increase / 10 : this.increase));
+    }
   }
 
   /** Stop every worker for `ms` (e.g. a provider's body-level "slow down" signal). */

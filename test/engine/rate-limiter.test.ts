@@ -63,7 +63,11 @@ describe("AdaptiveRateLimiter (fake timers)", () => {
     expect(l.snapshot().rate).toBe(25);
     for (let i = 0; i < 10; i++) l.observe({ status: 200, headers: H() });
     expect(l.snapshot().rate).toBeCloseTo(30);
-    for (let i = 0; i < 100; i++) l.observe({ status: 201, headers: H() });
+    // Probing slows down near the rate that got the 429 (50 here): +0.05 per success above 45.
+    for (let i = 0; i < 40; i++) l.observe({ status: 201, headers: H() });
+    expect(l.snapshot().rate).toBeGreaterThan(45);
+    expect(l.snapshot().rate).toBeLessThan(46);
+    for (let i = 0; i < 200; i++) l.observe({ status: 201, headers: H() });
     expect(l.snapshot().rate).toBe(50);
   });
 
