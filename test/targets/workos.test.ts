@@ -321,14 +321,28 @@ describe("workos target: rate limits and dual-write", () => {
     expect(s.store.users.size).toBe(3);
   }, 15_000);
 
-  it("5xx and timeouts are retryable too; a replayed POST (Idempotency-Key) does not duplicate", async () => {
+  it("5xx and timeouts are retryable too", async () => {
     const s = await sim();
-    const t = target(s);
+    const t = target(s, { timeoutMs: 200 });
     s.faults.set({ failRate: 1, failStatus: 502 });
     const err = await t.writeUsers([write(user())]).catch((e: unknown) => e);
     expect(err).toMatchObject({ retryable: true, meta: { status: 502 } });
-    s.faults.set({ failRate: 0 });
+    s.faults.set({ failRate: 0, timeoutRate: 1, timeoutMs: 1000 });
+    const slow = await t.writeUsers([write(user())]).catch((e: unknown) => e);
+    expect(slow).toMatchObject({ code: "TARGET_TIMEOUT", retryable: true });
+    s.faults.set({ timeoutRate: 0 });
     expect(s.store.users.size).toBe(0);
+  });
+
+  it("a POST whose answer was lost is replayed by its Idempotency-Key (same instance), not duplicated", async () => {
+    const s = await sim();
+    const api = target(s).api;
+    const a = await api.createUser({ email: "lost-answer@example.com", external_id: "lost-1" }, "user:lost-1");
+    const b = await api.createUser({ email: "lost-answer@example.com", external_id: "lost-1" }, "user:lost-1");
+    expect(b.id).toBe(a.id);
+    expect(s.store.users.size).toBe(1);
+    // Another instance (a later run) uses other keys: WorkOS answers with the duplicate error instead.
+    await expect(target(s).api.createUser({ email: "lost-answer@example.com" }, "user:lost-1")).rejects.toMatchObject({ meta: { status: 422 } });
   });
 
   it("dual-write skips users that already carry a WorkOS id (ledger or mapped workos_user_id); the rest import, duplicates link", async () => {
