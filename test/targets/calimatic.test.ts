@@ -7,7 +7,7 @@ import { verifyMigration } from "../../src/engine/verify.js";
 import { isAuthmigrateError } from "../../src/errors.js";
 import { MigrationOrgSchema, MigrationUserSchema, type MigrationUserInput } from "../../src/model/user.js";
 import { startCalimatic, type RunningCalimatic } from "../../src/simulators/calimatic/index.js";
-import { CalimaticInstance, CalimaticTargetOptionsSchema, calimaticTarget, type CalimaticTargetOptionsInput } from "../../src/targets/calimatic/index.js";
+import { CalimaticInstance, CalimaticTargetOptionsSchema, calimaticTarget, mapImportResponse, type CalimaticTargetOptionsInput } from "../../src/targets/calimatic/index.js";
 import { createTarget } from "../../src/targets/index.js";
 import type { UserWrite } from "../../src/targets/types.js";
 import { legacyConfig, tempDir, writeLegacyDb } from "../helpers.js";
@@ -235,6 +235,32 @@ describe("calimatic target: writeUsers", () => {
   });
 });
 
+describe("calimatic target: response mapping (pure)", () => {
+  const item = (email: string) => ({ email, firstName: "A", lastName: "B" });
+  it("matches errors by index and users by normalised email in order; the unmentioned fail retryable", () => {
+    const sent = [item("a@x.io"), item("dup@x.io"), item("bad"), item("dup@x.io"), item("gone@x.io"), item("odd@x.io")];
+    const out = mapImportResponse(sent, {
+      total: 6, created: 2, updated: 0, skipped: 1, failed: 1,
+      errors: [{ email: "bad", error: "Must be a valid email address", index: 2 }, { index: 99, error: "ignored" }],
+      users: [
+        { email: "DUP@x.io", userId: "u2", status: "user_created" },
+        { email: "a@x.io", userId: "u1", status: "user_created" },
+        { email: "dup@x.io", userId: "u2", status: "skipped" },
+        { email: "odd@x.io", userId: "u9", status: "banana" },
+        { email: "stranger@x.io", userId: "u7", status: "user_created" },
+      ],
+    });
+    expect(out).toEqual([
+      { kind: "created", targetId: "u1" },
+      { kind: "created", targetId: "u2" },
+      { kind: "failed", reason: "Must be a valid email address", retryable: false },
+      { kind: "existing", targetId: "u2" },
+      { kind: "failed", reason: "missing_from_response", retryable: true },
+      { kind: "failed", reason: "unexpected_status:banana", retryable: false },
+    ]);
+  });
+});
+
 describe("calimatic target: read, resets, delete", () => {
   it("getUser, lookupUsers, countUsers, sendPasswordResets, deleteUsers", async () => {
     const org = sim.store.createOrg({ name: "S", slug: "s" });
@@ -322,5 +348,32 @@ describe("calimatic target: end to end through the engine", () => {
     const rb = await rollbackMigration({ config, cwd: dir });
     expect(rb).toMatchObject({ candidates: 15, deleted: 15, failed: [] });
     expect([...sim.store.users.values()].map((u) => u.id)).toEqual([native.id]);
+  });
+
+  it("rides out 500s and 429 bursts: every user lands exactly once", async () => {
+    const flaky = await startCalimatic({ bcryptCost: 4, seed: 7, faults: { failRate: 0.3, burst429: { windows: [{ fromMs: 0, toMs: 300 }], retryAfterSec: 1 } } });
+    try {
+      const dir = tempDir();
+      writeLegacyDb(path.join(dir, "legacy.db"), Array.from({ length: 23 }, (_, i) => ({ Id: 1 + i, Email: `f${i}@school.edu`, TenantId: 1 + (i % 2), PasswordHash: BCRYPT })), [
+        { Id: 1, Name: "Springfield Elementary" },
+        { Id: 2, Name: "Shelbyville High" },
+      ]);
+      // Orgs are created once, without the engine's retry loop: let them through.
+      flaky.faults.set({ match: (c) => c.req.path.endsWith("/users/import") });
+      const config = parseConfig(
+        legacyConfig({
+          target: { type: "calimatic", baseUrl: flaky.url, apiKey: flaky.credentials.apiKey, clientId: flaky.credentials.clientId, clientSecret: flaky.credentials.clientSecret, importsPerSecond: 0 },
+        }),
+      );
+      const report = await runMigration({ config, cwd: dir });
+      expect(report.counts).toMatchObject({ total: 23, created: 23, failed: 0 });
+      expect(flaky.faults.counts().failed + flaky.faults.counts().burst429).toBeGreaterThan(0);
+      expect(flaky.store.users.size).toBe(23);
+      expect(new Set([...flaky.store.users.values()].map((u) => u.email)).size).toBe(23);
+      flaky.faults.set({ failRate: 0 });
+      expect(await verifyMigration({ config, cwd: dir })).toMatchObject({ ok: true, migrated: 23 });
+    } finally {
+      await flaky.close();
+    }
   });
 });

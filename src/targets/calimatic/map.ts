@@ -126,7 +126,8 @@ export function mapImportResponse(sent: ImportItem[], res: ImportResponse): RawO
     else if (SKIPPED.has(status)) out[i] = { kind: "existing", targetId: r.userId };
     else out[i] = { kind: "failed", reason: `unexpected_status:${status || "none"}`, retryable: false };
   }
-  return out.map((o) => o ?? { kind: "failed", reason: "missing_from_response", retryable: true });
+  // Array.from, not out.map: map() skips the holes of `new Array(n)`.
+  return Array.from(out, (o): RawOutcome => o ?? { kind: "failed", reason: "missing_from_response", retryable: true });
 }
 
 /** Whether an existing Calimatic user is the one an earlier run of authmigrate imported for `externalId`. */
