@@ -54,6 +54,9 @@ describe("authgear target: registration and options", () => {
 describe("authgear target: Admin API JWT", () => {
   it("prepare() succeeds with the project key and fails with AUTHGEAR_AUTH (not retryable) on a foreign key", async () => {
     await instance().prepare();
+    // `authmigrate simulate authgear` prints the key on one line (literal \n): the target accepts it.
+    expect(sim.credentials.privateKey).not.toContain("\n");
+    await instance({ privateKey: sim.credentials.privateKey }).prepare();
     const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const err = await instance({ privateKey: other }).prepare().catch((e: unknown) => e);
     expect(isAuthmigrateError(err) && err.code).toBe("AUTHGEAR_AUTH");

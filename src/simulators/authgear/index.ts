@@ -32,6 +32,7 @@ export interface RunningAuthgear extends RunningSimulator {
   appId: string;
   keyId: string;
   privateKeyPem: string;
+  /** `privateKey` on one line with literal `\n` (the target accepts both forms). */
   credentials: { appId: string; keyId: string; privateKey: string };
   faults: FaultMiddleware;
   rateLimit: RateLimitMiddleware | undefined;
@@ -47,7 +48,7 @@ export async function startAuthgear(opts: AuthgearSimulatorOptions = {}): Promis
   const appId = opts.appId ?? opts.credentials?.appId ?? "myapp";
   let privateKey: KeyObject;
   const pem = opts.privateKeyPem ?? opts.credentials?.privateKey;
-  if (pem) privateKey = createPrivateKey(pem);
+  if (pem) privateKey = createPrivateKey(pem.replace(/\\n/g, "\n"));
   else privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
   const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const keyId = opts.keyId ?? opts.credentials?.keyId ?? randomUUID();
@@ -87,7 +88,8 @@ export async function startAuthgear(opts: AuthgearSimulatorOptions = {}): Promis
     appId,
     keyId,
     privateKeyPem,
-    credentials: { appId, keyId, privateKey: privateKeyPem },
+    // One line (literal \n), so `authmigrate simulate` can print it for a config / env variable.
+    credentials: { appId, keyId, privateKey: privateKeyPem.trim().replace(/\n/g, "\\n") },
     faults: f,
     rateLimit: limiter,
     stats,

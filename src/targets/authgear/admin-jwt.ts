@@ -4,6 +4,8 @@ import { AuthmigrateError } from "../../errors.js";
 
 /** Parse the Admin API private key (PKCS#8 or PKCS#1 PEM). The key never appears in an error. */
 export function loadPrivateKey(pem: string): KeyObject {
+  // Environment variables often carry PEMs on one line with literal "\n".
+  pem = pem.includes("\\n") && !pem.includes("\n") ? pem.replace(/\\n/g, "\n") : pem;
   if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) {
     throw new AuthmigrateError("AUTHGEAR_KEY_INVALID", "authgear: privateKey is not a PEM private key", {
       hint: "download the Admin API key from the Authgear portal (Advanced → Admin API) and pass it via ${AUTHGEAR_PRIVATE_KEY} or privateKeyFile",
