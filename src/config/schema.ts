@@ -102,6 +102,17 @@ export const HashesSchema = z
   })
   .strict();
 
+export const PasswordsSchema = z
+  .object({
+    /** Force one strategy for everyone (seed 000 A–D): hash | reset | temporary | sso. Default: per user, the best the hash allows. */
+    strategy: z.enum(["hash", "reset", "temporary", "sso"]).optional(),
+    /** Send reset emails (targets that can) to users without a usable hash (`missing`), to `all`, or `none`. */
+    reset: z.enum(["none", "missing", "all"]).default("missing"),
+    /** CSV (0600) receiving generated temporary passwords for the operator to distribute. */
+    temporaryPasswordsFile: z.string().default(".authmigrate/temporary-passwords.csv"),
+  })
+  .strict();
+
 export const LedgerSchema = z
   .object({
     /** SQLite file path (default) or a postgres:// URL. */
@@ -116,6 +127,10 @@ export const RunSchema = z
     batchSize: z.number().int().positive().default(500),
     /** Directory for report.jsonl and retry.csv. */
     outDir: z.string().default(".authmigrate"),
+    /** Requests per second to the target, overriding the target's documented default (one limiter for the whole run). */
+    rateLimit: z.number().positive().optional(),
+    /** Attempts per batch/user before it is reported `failed` (429, 5xx, timeouts, resets are retried). */
+    retries: z.number().int().min(0).default(5),
   })
   .strict();
 
@@ -128,6 +143,7 @@ export const ConfigSchema = z
     mapping: MappingSchema,
     validation: ValidationSchema.default(ValidationSchema.parse({})),
     hashes: HashesSchema.default({ params: {} }),
+    passwords: PasswordsSchema.default(PasswordsSchema.parse({})),
     target: TargetConfigSchema,
     ledger: LedgerSchema.default({ url: ".authmigrate/ledger.sqlite" }),
     run: RunSchema.default(RunSchema.parse({})),

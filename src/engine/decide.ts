@@ -47,5 +47,5 @@ export function decide(
     if (!ctx.capabilities.update) return { ...common, kind: "unchanged", targetId: ledgerRow.targetId, reason: "changed_but_target_cannot_update" };
     return { ...common, kind: "update", targetId: ledgerRow.targetId, reason: "changed" };
   }
-  return { ...common, kind: "create" };
+  return { ...common, kind: "create", ...(ledgerRow?.status === "pending" ? { recovering: true } : {}) };
 }

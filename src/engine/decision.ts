@@ -23,6 +23,8 @@ export interface Decision {
   /** Password strategy and why (`native`, `lazy`, `reset`…). */
   strategy?: string;
   strategyReason?: string;
+  /** The ledger recorded an intent for this user but no outcome (a crash mid-request): look it up before creating. */
+  recovering?: boolean;
   /** Warnings kept for the report (truncated names, unknown roles…). */
   warnings: Issue[];
 }

@@ -1,31 +1,42 @@
 import path from "node:path";
 import type { Config } from "../config/schema.js";
-import { errorMessage } from "../errors.js";
 import type { LedgerUserWrite } from "../ledger/types.js";
-import type { UserOutcome, UserWrite } from "../targets/types.js";
+import type { MappedRecord } from "../mapping/map-user.js";
+import type { UserWrite } from "../targets/types.js";
 import { ledgerClaims, memoryClaims } from "./claims.js";
 import type { Decision } from "./decision.js";
 import { buildDuplicateIndex } from "./duplicate-index.js";
 import { syncOrgs, type OrgSummary } from "./orgs.js";
+import { TemporaryPasswordFile, temporaryPassword } from "./passwords.js";
 import { planUsers } from "./plan-users.js";
 import { ProgressTracker, type ProgressFn } from "./progress.js";
 import { openUserSource, readMappedUsers } from "./read.js";
 import { ReportWriter, warningTexts, type ReportLine } from "./report-writer.js";
-import { TaskPool, withRetry, DEFAULT_RETRY } from "./retry.js";
+import { DEFAULT_RETRY, TaskPool } from "./retry.js";
 import { openSession, type Session } from "./session.js";
 import type { ForcedStrategy } from "./strategy.js";
+import { writeUsersReliably } from "./write-users.js";
 
 export interface RunOptions {
   config: Config;
   /** Directory of the config file: relative paths resolve against it. */
   cwd: string;
-  /** Decide everything, write nothing (what `plan` uses). */
+  /** Decide everything and ask the target's read endpoints; write nothing (`plan`, `run --dry-run`). */
   dryRun?: boolean;
   concurrency?: number;
+  /** Overrides `passwords.strategy`. */
   forcedStrategy?: ForcedStrategy;
+  /** Overrides `passwords.reset`. */
+  reset?: "none" | "missing" | "all";
+  /** Only migrate records this accepts (pilot groups); the others are not read further. */
+  only?: (rec: MappedRecord) => boolean;
   onProgress?: ProgressFn;
   /** Called with every decision (plan --json streams these). */
   onDecision?: (d: Decision) => void;
+  /**
+   * Graceful stop (SIGINT/SIGTERM): no new batch is started, in-flight requests finish and are
+   * recorded, and the report says `interrupted`.
+   */
   signal?: AbortSignal;
 }
 
@@ -34,6 +45,7 @@ export interface RunReport {
   target: string;
   ledger: string;
   dryRun: boolean;
+  interrupted: boolean;
   durationMs: number;
   /** Per-outcome counts: created, updated, unchanged, skipped, failed (+ `total`). */
   counts: Record<string, number>;
@@ -42,8 +54,11 @@ export interface RunReport {
   /** Count per password strategy of the users written or planned. */
   strategies: Record<string, number>;
   orgs: OrgSummary;
+  resets?: { sent: number; failed: number };
   reportFile?: string;
   retryFile?: string;
+  temporaryPasswordsFile?: string;
+  rateLimiter?: Record<string, unknown>;
 }
 
 const reasonFamily = (r: string): string => r.split(":")[0]!;
@@ -54,13 +69,15 @@ function bump(map: Record<string, number>, key: string | undefined): void {
 
 /** Source → mapping → validation → dedupe → ledger → target, streaming, resumable. Never throws for one bad user. */
 export async function runMigration(opts: RunOptions): Promise<RunReport> {
-  const session = await openSession(opts.config, opts.cwd, opts.signal);
+  const session = await openSession(opts.config, opts.cwd);
   try {
     return await runInSession(session, opts);
   } finally {
     await session.close();
   }
 }
+
+const STATUS_OF: Record<Decision["kind"], string> = { create: "created", update: "updated", unchanged: "unchanged", skip: "skipped", fail: "failed" };
 
 async function runInSession(session: Session, opts: RunOptions): Promise<RunReport> {
   const { config, ledger, instance, target } = session;
@@ -69,6 +86,9 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const counts: Record<string, number> = { total: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
   const reasons: Record<string, number> = {};
   const strategies: Record<string, number> = {};
+  const forced = opts.forcedStrategy ?? config.passwords.strategy;
+  const resetPolicy = opts.reset ?? config.passwords.reset;
+  const retry = { ...DEFAULT_RETRY, retries: config.run.retries };
 
   if (!dryRun) await instance.prepare();
   const { map: orgTargetIds, summary: orgs } = await syncOrgs(session, dryRun);
@@ -76,7 +96,9 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const source = await openUserSource(config, session.cwd);
   const run = dryRun ? undefined : await ledger.startRun("run");
   const writer = dryRun ? undefined : new ReportWriter(path.resolve(session.cwd, config.run.outDir));
-  const tracker = new ProgressTracker(await source.count().catch(() => undefined), counts, opts.onProgress);
+  const tempPasswords = new TemporaryPasswordFile(path.resolve(session.cwd, config.passwords.temporaryPasswordsFile));
+  const tracker = new ProgressTracker(opts.only ? undefined : await source.count().catch(() => undefined), counts, opts.onProgress);
+  const toReset: string[] = [];
   let status: "completed" | "failed" | "interrupted" = "completed";
 
   const record = (line: ReportLine, retryable = false): void => {
@@ -95,102 +117,155 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
       status,
       ...(d.targetId ? { targetId: d.targetId } : {}),
       ...(d.reason ? { reason: d.reason } : {}),
-      ...(d.strategy ? { strategy: d.strategy, strategyReason: d.strategyReason } : {}),
+      ...(d.strategy ? { strategy: d.strategy } : {}),
       ...(warnings ? { warnings } : {}),
       ...extra,
     };
+  };
+  const ledgerRow = (d: Decision, o: { status: LedgerUserWrite["status"]; targetId?: string; reason?: string }): LedgerUserWrite => ({
+    externalId: d.externalId!,
+    email: d.email ?? null,
+    digest: o.status === "failed" || o.status === "pending" ? null : (d.digest ?? null),
+    targetId: o.targetId ?? d.targetId ?? null,
+    status: o.status,
+    reason: o.reason ?? null,
+    strategy: d.strategy ?? null,
+  });
+
+  /** Users that may already exist in the target: link them instead of creating a duplicate. */
+  const findExisting = async (creates: Decision[]): Promise<Map<string, { targetId: string; matchedBy: string }>> => {
+    if (!instance.lookupUsers) return new Map();
+    const ask = target.capabilities.idempotentCreate ? creates.filter((d) => d.recovering) : creates;
+    return ask.length ? instance.lookupUsers(ask.map((d) => d.user!)) : new Map();
   };
 
   try {
     const claims = dryRun ? memoryClaims() : ledgerClaims(ledger);
     await claims.reset();
-    const duplicates = await buildDuplicateIndex(config.validation.duplicates.keep, () => openUserSource(config, session.cwd), (s) =>
-      readMappedUsers(config, s, opts.signal),
-    );
+    const readFiltered = (s: typeof source): AsyncIterable<MappedRecord> => filterRecords(readMappedUsers(config, s), opts.only);
+    const duplicates = await buildDuplicateIndex(config.validation.duplicates.keep, () => openUserSource(config, session.cwd), readFiltered);
     const batchSize = Math.min(config.run.batchSize, target.capabilities.maxBatchSize);
     const pool = new TaskPool(opts.concurrency ?? config.run.concurrency);
-    const ctx = { config, targetType: target.id, capabilities: target.capabilities, forcedStrategy: opts.forcedStrategy };
+    const ctx = { config, targetType: target.id, capabilities: target.capabilities, forcedStrategy: forced };
 
-    for await (const decisions of planUsers(readMappedUsers(config, source, opts.signal), { ledger, claims, duplicates, ctx, chunkSize: batchSize })) {
+    for await (const decisions of planUsers(readFiltered(source), { ledger, claims, duplicates, ctx, chunkSize: batchSize })) {
       const immediate: LedgerUserWrite[] = [];
       const writes: { d: Decision; w: UserWrite }[] = [];
+      const existing = await findExisting(decisions.filter((d) => d.kind === "create"));
       for (const d of decisions) {
         opts.onDecision?.(d);
+        const found = d.kind === "create" ? existing.get(d.externalId!) : undefined;
+        if (found) {
+          // Already in the target (earlier run cut off, lazy migration, pre-existing account): link it.
+          const reason = found.matchedBy === "externalId" ? "exists_by_external_id" : "exists_by_email";
+          record(lineOf(d, dryRun ? "would_link" : "skipped", { targetId: found.targetId, reason }));
+          if (!dryRun) immediate.push(ledgerRow(d, { status: "skipped", targetId: found.targetId, reason }));
+          continue;
+        }
         if (d.strategy && (d.kind === "create" || d.kind === "update")) bump(strategies, d.strategy);
-        if (dryRun || d.kind === "unchanged") {
-          record(lineOf(d, d.kind === "create" || d.kind === "update" ? `would_${d.kind}` : d.kind === "fail" ? "failed" : d.kind === "skip" ? "skipped" : "unchanged"));
+        if (dryRun || d.kind === "unchanged" || d.kind === "fail" || d.kind === "skip") {
+          const st = dryRun && (d.kind === "create" || d.kind === "update") ? `would_${d.kind}` : STATUS_OF[d.kind];
+          record(lineOf(d, st));
+          if (!dryRun && d.externalId && (d.kind === "fail" || d.kind === "skip")) immediate.push(ledgerRow(d, { status: st as "failed" | "skipped", ...(d.reason ? { reason: d.reason } : {}) }));
           continue;
         }
-        if (d.kind === "fail" || d.kind === "skip") {
-          record(lineOf(d, d.kind === "fail" ? "failed" : "skipped"));
-          if (d.externalId) {
-            immediate.push({ externalId: d.externalId, email: d.email ?? null, digest: d.digest ?? null, targetId: null, status: d.kind === "fail" ? "failed" : "skipped", reason: d.reason ?? null, strategy: null });
-          }
-          continue;
-        }
-        const user = d.user!;
-        const resolved: Record<string, string> = {};
-        for (const m of user.memberships) {
-          const id = orgTargetIds[m.orgExternalId];
-          if (id) resolved[m.orgExternalId] = id;
-          else d.warnings.push({ code: "invalid_record", severity: "warning", field: "memberships", message: `organization ${m.orgExternalId} does not exist in the target; membership not created` });
-        }
-        writes.push({ d, w: { user, action: d.kind as "create" | "update", ...(d.targetId ? { targetId: d.targetId } : {}), orgTargetIds: resolved } });
+        writes.push({ d, w: toWrite(d, orgTargetIds, tempPasswords) });
       }
+      // Intent before the request: a crash from here on leaves `pending` rows, resolved by lookup next run.
+      if (writes.length) immediate.push(...writes.map(({ d }) => ledgerRow(d, { status: "pending" })));
       if (immediate.length) await ledger.recordUsers(run!.id, immediate);
       await writer?.flush();
       tracker.tick(decisions.length - writes.length);
-      if (writes.length === 0) continue;
-
-      await pool.push(async () => {
-        let outcomes: UserOutcome[];
-        try {
-          outcomes = await withRetry(() => instance.writeUsers(writes.map((x) => x.w)), { ...DEFAULT_RETRY, ...(opts.signal ? { signal: opts.signal } : {}) });
-        } catch (e) {
-          // The whole batch failed after retries: every user lands in the report and retry file.
-          const reason = `target_error:${errorMessage(e).slice(0, 200)}`;
-          outcomes = writes.map((x) => ({ externalId: x.w.user.externalId, status: "failed", reason, retryable: true }));
-        }
-        const byId = new Map(outcomes.map((o) => [o.externalId, o]));
-        const rows: LedgerUserWrite[] = [];
-        for (const { d, w } of writes) {
-          const o = byId.get(w.user.externalId) ?? { externalId: w.user.externalId, status: "failed" as const, reason: "no_outcome_from_target" };
-          rows.push({
-            externalId: o.externalId,
-            email: d.email ?? null,
-            digest: o.status === "failed" ? null : d.digest ?? null,
-            targetId: o.targetId ?? d.targetId ?? null,
-            status: o.status,
-            reason: o.reason ?? null,
-            strategy: d.strategy ?? null,
-          });
-          record(lineOf(d, o.status, { ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.reason ? { reason: o.reason } : {}) }), o.retryable ?? false);
-        }
-        await ledger.recordUsers(run!.id, rows);
-        tracker.tick(writes.length);
-      });
+      if (writes.length) {
+        await pool.push(async () => {
+          const outcomes = await writeUsersReliably(instance, writes.map((x) => x.w), { retry, userRounds: config.run.retries });
+          const rows: LedgerUserWrite[] = [];
+          for (const { d, w } of writes) {
+            const o = outcomes.get(w.user.externalId)!;
+            rows.push(ledgerRow(d, o));
+            record(lineOf(d, o.status, { ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.reason ? { reason: o.reason } : {}) }), o.retryable ?? false);
+            if (o.status === "created" && o.targetId && wantsReset(d, resetPolicy)) toReset.push(o.targetId);
+          }
+          await ledger.recordUsers(run!.id, rows);
+          tracker.tick(writes.length);
+        });
+      }
+      if (opts.signal?.aborted) {
+        status = "interrupted";
+        break;
+      }
     }
     await pool.drain();
   } catch (e) {
-    status = opts.signal?.aborted ? "interrupted" : "failed";
+    status = "failed";
     throw e;
   } finally {
     await source.close();
+    tempPasswords.close();
     await writer?.close();
     if (run) await ledger.finishRun(run.id, status, counts);
     tracker.tick(0, true);
   }
 
+  const resets = dryRun ? undefined : await sendResets(session, toReset);
   return {
     runId: run?.id ?? null,
     target: target.id,
     ledger: ledger.describe(),
     dryRun,
+    interrupted: status === "interrupted",
     durationMs: Date.now() - started,
     counts,
     reasons,
     strategies,
     orgs,
+    ...(resets ? { resets } : {}),
     ...(writer ? { reportFile: writer.reportFile, retryFile: writer.retryFile } : {}),
+    ...(strategies.temporary && !dryRun ? { temporaryPasswordsFile: tempPasswords.file } : {}),
+    ...(session.limiter ? { rateLimiter: { ...session.limiter.snapshot() } } : {}),
   };
+}
+
+async function* filterRecords(records: AsyncIterable<MappedRecord>, only: RunOptions["only"]): AsyncGenerator<MappedRecord> {
+  for await (const r of records) if (!only || only(r)) yield r;
+}
+
+function toWrite(d: Decision, orgTargetIds: Record<string, string>, tempPasswords: TemporaryPasswordFile): UserWrite {
+  const user = d.user!;
+  const resolved: Record<string, string> = {};
+  for (const m of user.memberships) {
+    const id = orgTargetIds[m.orgExternalId];
+    if (id) resolved[m.orgExternalId] = id;
+    else d.warnings.push({ code: "invalid_record", severity: "warning", field: "memberships", message: `organization ${m.orgExternalId} does not exist in the target; membership not created` });
+  }
+  let temp: string | undefined;
+  if (d.strategy === "temporary" && d.kind === "create") {
+    temp = temporaryPassword();
+    tempPasswords.add(user.externalId, user.email ?? "", temp);
+  }
+  return {
+    user,
+    action: d.kind as "create" | "update",
+    ...(d.targetId ? { targetId: d.targetId } : {}),
+    orgTargetIds: resolved,
+    ...(d.strategy ? { strategy: d.strategy } : {}),
+    ...(temp ? { temporaryPassword: temp } : {}),
+  };
+}
+
+function wantsReset(d: Decision, policy: "none" | "missing" | "all"): boolean {
+  if (policy === "none") return false;
+  if (policy === "all") return d.strategy !== "sso";
+  return d.strategy === "reset" || d.strategy === "none";
+}
+
+/** Strategy B: reset emails, throttled by the run's limiter (through the target's client). */
+async function sendResets(session: Session, targetIds: string[]): Promise<{ sent: number; failed: number } | undefined> {
+  if (!targetIds.length || !session.instance.sendPasswordResets) return undefined;
+  let sent = 0;
+  let failed = 0;
+  for (let i = 0; i < targetIds.length; i += 100) {
+    for (const r of await session.instance.sendPasswordResets(targetIds.slice(i, i + 100))) r.ok ? sent++ : failed++;
+  }
+  return { sent, failed };
 }

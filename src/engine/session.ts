@@ -3,6 +3,8 @@ import { openLedger, targetKey } from "../ledger/index.js";
 import type { Ledger } from "../ledger/types.js";
 import { createTarget } from "../targets/index.js";
 import type { Target, TargetInstance } from "../targets/types.js";
+import { AdaptiveRateLimiter } from "./rate-limiter.js";
+import { getTarget } from "../targets/index.js";
 
 /** Everything one command needs: the target (validated), its instance and the ledger scoped to it. */
 export interface Session {
@@ -11,11 +13,15 @@ export interface Session {
   target: Target;
   instance: TargetInstance;
   ledger: Ledger;
+  /** The run's shared limiter (undefined when neither the target nor the config declares a rate). */
+  limiter: AdaptiveRateLimiter | undefined;
   close(): Promise<void>;
 }
 
 export async function openSession(config: Config, cwd: string, signal?: AbortSignal): Promise<Session> {
-  const { target, instance } = await createTarget(config.target, { cwd, ...(signal ? { signal } : {}) });
+  const declared = config.run.rateLimit ?? (await getTarget(config.target.type)).capabilities.rateLimit?.requestsPerSecond;
+  const limiter = declared ? new AdaptiveRateLimiter({ requestsPerSecond: declared }) : undefined;
+  const { target, instance } = await createTarget(config.target, { cwd, ...(signal ? { signal } : {}), ...(limiter ? { limiter } : {}) });
   const ledger = openLedger(config.ledger.url, targetKey(config.target), cwd);
   return {
     config,
@@ -23,6 +29,7 @@ export async function openSession(config: Config, cwd: string, signal?: AbortSig
     target,
     instance,
     ledger,
+    limiter,
     async close() {
       await Promise.allSettled([instance.close(), ledger.close()]);
     },

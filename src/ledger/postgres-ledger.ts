@@ -86,9 +86,9 @@ export class PostgresLedger implements Ledger {
         const chunk = rows.slice(i, i + 500);
         const values: unknown[] = [];
         const tuples = chunk.map((r, j) => {
-          values.push(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, ts, ts);
-          const b = j * 11;
-          return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},1,$${b + 9},$${b + 10},$${b + 11})`;
+          values.push(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts);
+          const b = j * 12;
+          return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},1,$${b + 9},$${b + 10},$${b + 11},$${b + 12})`;
         });
         await client.query(UPSERT_USER_SQL.replace("(%P%)", tuples.join(",")), values);
       }

@@ -11,6 +11,7 @@ export interface UserRow {
   strategy: string | null;
   attempts: number | string;
   run_id: number | string;
+  created_run: number | string | null;
   updated_at: string;
 }
 
@@ -25,6 +26,7 @@ export function toLedgerUser(r: UserRow): LedgerUser {
     strategy: r.strategy,
     attempts: Number(r.attempts),
     runId: Number(r.run_id),
+    createdRun: r.created_run === null ? null : Number(r.created_run),
     updatedAt: r.updated_at,
   };
 }
@@ -63,7 +65,7 @@ export function toRunRecord(r: RunRow): RunRecord {
 }
 
 export function countsByStatus(rows: { status: string; n: number | string }[]): Record<LedgerStatus, number> {
-  const out: Record<LedgerStatus, number> = { created: 0, updated: 0, skipped: 0, failed: 0, rolled_back: 0 };
+  const out: Record<LedgerStatus, number> = { pending: 0, created: 0, updated: 0, skipped: 0, failed: 0, rolled_back: 0 };
   for (const r of rows) out[r.status as LedgerStatus] = Number(r.n);
   return out;
 }

@@ -20,6 +20,7 @@ export const LEDGER_DDL = [
      strategy TEXT,
      attempts INTEGER NOT NULL DEFAULT 0,
      run_id INTEGER NOT NULL,
+     created_run INTEGER,
      created_at TEXT NOT NULL,
      updated_at TEXT NOT NULL,
      PRIMARY KEY (target, external_id)
@@ -44,7 +45,7 @@ export const LEDGER_DDL = [
 ];
 
 export const UPSERT_USER_SQL = `
-  INSERT INTO am_users (target, external_id, email, digest, target_id, status, reason, strategy, attempts, run_id, created_at, updated_at)
+  INSERT INTO am_users (target, external_id, email, digest, target_id, status, reason, strategy, attempts, run_id, created_run, created_at, updated_at)
   VALUES (%P%)
   ON CONFLICT (target, external_id) DO UPDATE SET
     email = excluded.email,
@@ -55,6 +56,7 @@ export const UPSERT_USER_SQL = `
     strategy = excluded.strategy,
     attempts = am_users.attempts + 1,
     run_id = excluded.run_id,
+    created_run = COALESCE(am_users.created_run, excluded.created_run),
     updated_at = excluded.updated_at`;
 
 export const UPSERT_ORG_SQL = `
@@ -66,4 +68,3 @@ export const UPSERT_ORG_SQL = `
     reason = excluded.reason,
     updated_at = excluded.updated_at`;
 
-export const EMPTY_COUNTS = { created: 0, updated: 0, skipped: 0, failed: 0, rolled_back: 0 } as const;

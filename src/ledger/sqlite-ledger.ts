@@ -33,7 +33,7 @@ export class SqliteLedger implements Ledger {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     for (const ddl of LEDGER_DDL) this.db.exec(ddl.replace("%AUTO%", "AUTOINCREMENT"));
-    this.upsertUser = this.db.prepare(UPSERT_USER_SQL.replace("%P%", "?,?,?,?,?,?,?,?,1,?,?,?"));
+    this.upsertUser = this.db.prepare(UPSERT_USER_SQL.replace("%P%", "?,?,?,?,?,?,?,?,1,?,?,?,?"));
     this.upsertOrg = this.db.prepare(UPSERT_ORG_SQL.replace("%P%", "?,?,?,?,?,?"));
   }
 
@@ -69,7 +69,7 @@ export class SqliteLedger implements Ledger {
     const ts = now();
     this.db.transaction(() => {
       for (const r of rows) {
-        this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, ts, ts);
+        this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts);
       }
     })();
   }

@@ -3,7 +3,8 @@
  * with the target id, the outcome and a digest of what was sent. Resume = "everything not done";
  * re-runs compare digests; rollback reads it. Passwords and hashes are never stored here.
  */
-export type LedgerStatus = "created" | "updated" | "skipped" | "failed" | "rolled_back";
+/** `pending` = intent recorded, request sent, outcome unknown (a crash here is resolved by lookup on the next run). */
+export type LedgerStatus = "pending" | "created" | "updated" | "skipped" | "failed" | "rolled_back";
 
 export interface LedgerUser {
   externalId: string;
@@ -17,6 +18,8 @@ export interface LedgerUser {
   strategy: string | null;
   attempts: number;
   runId: number;
+  /** The run that first created this user in the target (rollback --run). */
+  createdRun: number | null;
   updatedAt: string;
 }
 

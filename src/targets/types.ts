@@ -15,6 +15,12 @@ export interface TargetCapabilities {
   rollback: boolean;
   /** Hash formats (hash-engine ids) the target stores natively. Anything else needs re-encode/lazy/reset. */
   hashFormats: readonly string[];
+  /**
+   * `writeUsers` already links a user that exists (e.g. an import with skipExisting, a unique
+   * email in a local DB), so the engine need not call `lookupUsers` before every create; it still
+   * does for users whose previous attempt was cut off by a crash.
+   */
+  idempotentCreate?: boolean;
   /** Largest request body in bytes (`writeUsers` batches are split to stay under it). */
   maxBatchBytes?: number;
   /** Documented/default request rate; seeds the engine's adaptive rate limiter. */
@@ -70,6 +76,17 @@ export interface TargetContext {
   /** Directory where the config lives; relative paths in target options resolve against it. */
   cwd: string;
   signal?: AbortSignal;
+  /**
+   * The run's one rate limiter, shared by every concurrent request of the run (seeded from
+   * `capabilities.rateLimit` or `run.rateLimit`). HTTP targets pass it to their HttpClient.
+   */
+  limiter?: RateLimiter;
+}
+
+/** Structural: see src/engine/rate-limiter.ts (AdaptiveRateLimiter) and src/targets/http/client.ts. */
+export interface RateLimiter {
+  acquire(signal?: AbortSignal): Promise<void>;
+  observe(response: { status: number; headers: Headers }): void;
 }
 
 export interface TargetInstance {

@@ -58,7 +58,7 @@ function readViews(file: string): Map<string, TargetUserView> {
 export const fileTarget = {
   id: "file",
   description: "NDJSON file of canonical users (rehearsals, exports, benchmarks)",
-  capabilities: { maxBatchSize: 10_000, update: false, orgs: true, rollback: false, hashFormats: ["*"] },
+  capabilities: { maxBatchSize: 10_000, update: false, orgs: true, rollback: false, hashFormats: ["*"], idempotentCreate: true },
   options: Options,
   create(options, ctx): TargetInstance {
     const file = path.resolve(ctx.cwd, options.path);
