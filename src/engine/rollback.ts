@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Config } from "../config/schema.js";
 import type { LedgerUserWrite } from "../ledger/types.js";
 import { AuthmigrateError } from "../errors.js";
@@ -6,6 +8,10 @@ import { openSession } from "./session.js";
 export interface RollbackReport {
   target: string;
   dryRun: boolean;
+  /** Only users first created by this run (all runs when absent). */
+  runId?: number;
+  /** JSONL export of the users about to be deleted, written before anything is deleted. */
+  exportFile?: string;
   /** Users this tool created (and would delete / deleted). Users that already existed are never touched. */
   candidates: number;
   deleted: number;
@@ -16,7 +22,7 @@ export interface RollbackReport {
  * Delete from the target exactly the users the ledger says we created — never a user that
  * existed before (status `skipped`/`exists_by_email`) — and mark them `rolled_back`.
  */
-export async function rollbackMigration(opts: { config: Config; cwd: string; dryRun?: boolean; batchSize?: number }): Promise<RollbackReport> {
+export async function rollbackMigration(opts: { config: Config; cwd: string; dryRun?: boolean; runId?: number; batchSize?: number }): Promise<RollbackReport> {
   const session = await openSession(opts.config, opts.cwd);
   const { ledger, instance, target } = session;
   try {
@@ -25,7 +31,7 @@ export async function rollbackMigration(opts: { config: Config; cwd: string; dry
         hint: "roll back by discarding the target (file, database) instead",
       });
     }
-    const report: RollbackReport = { target: target.id, dryRun: !!opts.dryRun, candidates: 0, deleted: 0, failed: [] };
+    const report: RollbackReport = { target: target.id, dryRun: !!opts.dryRun, ...(opts.runId !== undefined ? { runId: opts.runId } : {}), candidates: 0, deleted: 0, failed: [] };
     const run = opts.dryRun ? undefined : await ledger.startRun("rollback");
     const size = opts.batchSize ?? 100;
     let batch: { externalId: string; targetId: string; email: string | null }[] = [];
@@ -47,10 +53,20 @@ export async function rollbackMigration(opts: { config: Config; cwd: string; dry
     };
     // Collect first: rows change status as we go, which would disturb the ledger's own paging.
     const todo: typeof batch = [];
-    for await (const u of ledger.listUsers({ statuses: ["created", "updated"] })) {
-      if (u.targetId) todo.push({ externalId: u.externalId, targetId: u.targetId, email: u.email });
+    // createdRun is set only when this tool created the user: linked pre-existing users never qualify.
+    for await (const u of ledger.listUsers({ statuses: ["created", "updated", "failed"] })) {
+      if (!u.targetId || u.createdRun === null) continue;
+      if (opts.runId !== undefined && u.createdRun !== opts.runId) continue;
+      todo.push({ externalId: u.externalId, targetId: u.targetId, email: u.email });
     }
     report.candidates = todo.length;
+    if (!opts.dryRun && todo.length) {
+      // Export first: the operator keeps what was removed, whatever happens next.
+      const dir = path.resolve(opts.cwd, opts.config.run.outDir);
+      mkdirSync(dir, { recursive: true });
+      report.exportFile = path.join(dir, `rollback-${run!.id}.jsonl`);
+      writeFileSync(report.exportFile, todo.map((t) => JSON.stringify(t)).join("\n") + "\n", { mode: 0o600 });
+    }
     for (const t of todo) {
       batch.push(t);
       if (batch.length >= size) await flush();
