@@ -59,10 +59,11 @@ describe("calimatic target: options and registration", () => {
     const { target, instance: inst } = await createTarget({ type: "calimatic", baseUrl: sim.url, clientId: "a", clientSecret: "b" }, { cwd: "." });
     expect(target).toBe(calimaticTarget);
     expect(inst).toBeInstanceOf(CalimaticInstance);
-    expect(target.capabilities).toMatchObject({ maxBatchSize: 500, update: true, orgs: true, rollback: true, hashFormats: ["bcrypt", "pbkdf2-keycloak-json"], rateLimit: { requestsPerSecond: 0.5 } });
+    expect(target.capabilities).toMatchObject({ maxBatchSize: 500, update: true, orgs: true, rollback: true, idempotentCreate: true, hashFormats: ["bcrypt", "pbkdf2-keycloak-json"], rateLimit: { requestsPerSecond: 0.5 } });
     await expect(createTarget({ type: "calimatic", baseUrl: sim.url, clientId: "a" }, { cwd: "." })).rejects.toMatchObject({ code: "CONFIG_INVALID" });
     const parsed = CalimaticTargetOptionsSchema.parse({ clientId: "a", clientSecret: "b" });
-    expect(parsed).toMatchObject({ baseUrl: "https://auth.calimatic.com", sendInviteEmails: false, skipExisting: true, importsPerSecond: 0.5, defaultApplications: [] });
+    expect(parsed).toMatchObject({ baseUrl: "https://auth.calimatic.com", sendInviteEmails: false, skipExisting: true, defaultApplications: [] });
+    expect(parsed.importsPerSecond).toBeUndefined(); // the run's limiter (0.5/s from capabilities) paces imports
   });
 
   it("prepare() checks the credentials; a wrong secret is a non-retryable auth error", async () => {
@@ -225,6 +226,17 @@ describe("calimatic target: writeUsers", () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it("without importsPerSecond, imports go through the run's shared limiter; other calls do not", async () => {
+    const seen: string[] = [];
+    const limiter = { acquire: async () => void seen.push("acquire"), observe: (r: { status: number }) => void seen.push(`observe:${r.status}`) };
+    const opts = CalimaticTargetOptionsSchema.parse({ baseUrl: sim.url, clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret, requestsPerSecond: 0 });
+    const t = new CalimaticInstance(opts, { cwd: ".", limiter });
+    await t.writeUsers([write({ externalId: "1" })]);
+    expect(seen).toEqual(["acquire", "observe:200"]);
+    await t.countUsers();
+    expect(seen).toHaveLength(2);
   });
 
   it("spaces import calls by importsPerSecond (the seed's pause between batches)", async () => {

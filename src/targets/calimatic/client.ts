@@ -10,6 +10,9 @@ import type { CalimaticTargetOptions } from "./options.js";
  * with `retryable`, `meta.status` and `meta.retryAfterMs`.
  */
 
+/** Seed: "Rate limit: wait between batches" — 2 s. */
+export const DEFAULT_IMPORTS_PER_SECOND = 0.5;
+
 export interface Envelope<T> {
   success: boolean;
   data?: T;
@@ -100,10 +103,16 @@ export class CalimaticApi {
   private readonly http: HttpClient;
   private readonly importHttp: HttpClient;
 
+  /**
+   * `sharedLimiter` (the run's adaptive limiter) paces import calls unless `importsPerSecond` is
+   * set; the other calls (resolve, reset, delete…) have their own `requestsPerSecond` pace, so
+   * `verify` is not held to the import rate.
+   */
   constructor(
     private readonly opts: CalimaticTargetOptions,
     signal?: AbortSignal,
     fetchImpl?: typeof fetch,
+    sharedLimiter?: RateLimiter,
   ) {
     const baseUrl = opts.baseUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "") + "/api/v1";
     const common = {
@@ -114,7 +123,8 @@ export class CalimaticApi {
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     };
     this.http = new HttpClient({ ...common, limiter: new IntervalLimiter(opts.requestsPerSecond) });
-    this.importHttp = new HttpClient({ ...common, limiter: new IntervalLimiter(opts.importsPerSecond) });
+    const importLimiter = opts.importsPerSecond !== undefined ? new IntervalLimiter(opts.importsPerSecond) : (sharedLimiter ?? new IntervalLimiter(DEFAULT_IMPORTS_PER_SECOND));
+    this.importHttp = new HttpClient({ ...common, limiter: importLimiter });
   }
 
   private client(): Record<string, string> {

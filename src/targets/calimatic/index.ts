@@ -1,4 +1,5 @@
 import type { Target } from "../types.js";
+import { DEFAULT_IMPORTS_PER_SECOND } from "./client.js";
 import { CALIMATIC_MAX_BATCH, CalimaticInstance } from "./instance.js";
 import { CalimaticTargetOptionsSchema } from "./options.js";
 
@@ -16,15 +17,19 @@ export const calimaticTarget: Target<typeof CalimaticTargetOptionsSchema> = {
     orgs: true,
     rollback: true,
     hashFormats: ["bcrypt", "pbkdf2-keycloak-json"],
-    // The seed waits 2 s between import batches; the instance spaces imports by `importsPerSecond` (default 0.5).
-    rateLimit: { requestsPerSecond: 0.5, burst: 1 },
+    // The import deduplicates by email (skipExisting) and writeUsers tells its own earlier users
+    // apart: no lookupUsers round trips before every create.
+    idempotentCreate: true,
+    // The seed waits 2 s between import batches: seeds the run's limiter, which paces import calls
+    // (other calls have their own `requestsPerSecond`); `importsPerSecond` overrides it.
+    rateLimit: { requestsPerSecond: DEFAULT_IMPORTS_PER_SECOND, burst: 1 },
   },
   options: CalimaticTargetOptionsSchema,
   create: (options, ctx) => new CalimaticInstance(options, ctx),
 };
 
 export { CalimaticInstance, CALIMATIC_MAX_BATCH } from "./instance.js";
-export { CalimaticApi, IntervalLimiter } from "./client.js";
+export { CalimaticApi, IntervalLimiter, DEFAULT_IMPORTS_PER_SECOND } from "./client.js";
 export { CalimaticTargetOptionsSchema } from "./options.js";
 export type { CalimaticTargetOptions, CalimaticTargetOptionsInput } from "./options.js";
 export { MIGRATED_BY, mapImportResponse, toImportItem, toOutcome, toView } from "./map.js";

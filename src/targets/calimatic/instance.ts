@@ -48,7 +48,7 @@ export class CalimaticInstance implements TargetInstance {
     private readonly ctx: TargetContext,
     fetchImpl?: typeof fetch,
   ) {
-    this.api = new CalimaticApi(options, ctx.signal, fetchImpl);
+    this.api = new CalimaticApi(options, ctx.signal, fetchImpl, ctx.limiter);
   }
 
   /** Checks the client credentials (and the API key when set) with read-only calls. */

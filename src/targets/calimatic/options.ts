@@ -33,8 +33,11 @@ export const CalimaticTargetOptionsSchema = z
     orgDefaults: z.object({ type: z.string().min(1).optional(), plan: z.string().min(1).optional() }).default({}),
     /** Send the legacy password again on updates (default false: never overwrite a password the user may have changed in Calimatic). */
     updatePasswords: z.boolean().default(false),
-    /** Import calls per second (seed: waits 2 s between batches → 0.5). 0 = no spacing. */
-    importsPerSecond: z.number().min(0).default(0.5),
+    /**
+     * Import calls per second; 0 = no spacing. Unset: the run's shared adaptive limiter paces imports
+     * (seeded from capabilities.rateLimit = 0.5/s — the seed waits 2 s between batches — or `run.rateLimit`).
+     */
+    importsPerSecond: z.number().min(0).optional(),
     /** Other calls per second (resolve, reset-password, delete…). 0 = unlimited. */
     requestsPerSecond: z.number().min(0).default(10),
     /** Per-request timeout. */
