@@ -156,10 +156,13 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
         opts.onDecision?.(d);
         const found = d.kind === "create" ? existing.get(d.externalId!) : undefined;
         if (found) {
-          // Already in the target (earlier run cut off, lazy migration, pre-existing account): link it.
-          const reason = found.matchedBy === "externalId" ? "exists_by_external_id" : "exists_by_email";
-          record(lineOf(d, dryRun ? "would_link" : "skipped", { targetId: found.targetId, reason }));
-          if (!dryRun) immediate.push(ledgerRow(d, { status: "skipped", targetId: found.targetId, reason }));
+          // Our own create whose answer was lost in a crash: it is ours (rollback may delete it).
+          // Otherwise the account existed already (lazy migration, sign-up): link, never own it.
+          const ours = d.recovering === true;
+          const reason = ours ? "recovered_after_crash" : found.matchedBy === "externalId" ? "exists_by_external_id" : "exists_by_email";
+          const st = ours ? "created" : "skipped";
+          record(lineOf(d, dryRun ? "would_link" : st, { targetId: found.targetId, reason }));
+          if (!dryRun) immediate.push(ledgerRow(d, { status: st, targetId: found.targetId, reason }));
           continue;
         }
         if (d.strategy && (d.kind === "create" || d.kind === "update")) bump(strategies, d.strategy);

@@ -1,13 +1,50 @@
 import type { Config } from "../config/schema.js";
 import type { LedgerSummary } from "../ledger/types.js";
-import { openLedger, targetKey } from "../ledger/index.js";
+import { openSession } from "./session.js";
 
-/** Summarise the ledger without touching the source or the target. */
-export async function migrationStatus(opts: { config: Config; cwd: string }): Promise<LedgerSummary & { ledger: string }> {
-  const ledger = openLedger(opts.config.ledger.url, targetKey(opts.config.target), opts.cwd);
+/** Seed 000's `migration-status` shape, computed from the ledger and the target. */
+export interface MigrationStatus {
+  totalUsers: number | null;
+  migrationProgress: { migratedUsers: number; nativeUsers: number | null; migrationPercentage: number };
+  bySource: { source: string; count: number }[];
+  byStatus: { status: string; count: number }[];
+  health: { failed: number; failedPercentage: number; pending: number; rolledBack: number; organizations: number };
+}
+
+const pct = (part: number, whole: number): number => (whole > 0 ? Math.round((1000 * part) / whole) / 10 : 0);
+
+/** Summarise the ledger (and, unless `ledgerOnly`, count the target) without reading the source. */
+export async function migrationStatus(opts: { config: Config; cwd: string; ledgerOnly?: boolean }): Promise<LedgerSummary & { ledger: string; status: MigrationStatus }> {
+  const session = await openSession(opts.config, opts.cwd);
   try {
-    return { ...(await ledger.summary()), ledger: ledger.describe() };
+    const summary = await session.ledger.summary();
+    const totalUsers = opts.ledgerOnly ? null : await session.instance.countUsers().catch(() => null);
+    const u = summary.users;
+    const migrated = u.created + u.updated + summary.linked;
+    const known = u.created + u.updated + u.skipped + u.failed + u.pending;
+    const nativeUsers = totalUsers === null ? null : Math.max(0, totalUsers - u.created - u.updated);
+    return {
+      ...summary,
+      ledger: session.ledger.describe(),
+      status: {
+        totalUsers,
+        migrationProgress: { migratedUsers: migrated, nativeUsers, migrationPercentage: pct(migrated, known) },
+        bySource: [
+          { source: "authmigrate", count: u.created + u.updated },
+          { source: "linked_existing", count: summary.linked },
+          ...(nativeUsers !== null ? [{ source: "native", count: nativeUsers }] : []),
+        ],
+        byStatus: Object.entries(u).map(([status, count]) => ({ status, count })),
+        health: {
+          failed: u.failed,
+          failedPercentage: pct(u.failed, known),
+          pending: u.pending,
+          rolledBack: u.rolled_back,
+          organizations: summary.orgs.created + summary.orgs.skipped,
+        },
+      },
+    };
   } finally {
-    await ledger.close();
+    await session.close();
   }
 }

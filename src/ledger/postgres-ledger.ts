@@ -159,9 +159,11 @@ export class PostgresLedger implements Ledger {
       [this.target],
     );
     const runs = await this.q<RunRow>("SELECT * FROM am_runs WHERE target = $1 ORDER BY id DESC LIMIT 10", [this.target]);
+    const [linked] = await this.q<{ n: string }>("SELECT COUNT(*) AS n FROM am_users WHERE target = $1 AND status = 'skipped' AND target_id IS NOT NULL", [this.target]);
     return {
       target: this.target,
       users: countsByStatus(users),
+      linked: Number(linked!.n),
       orgs: countsByStatus(orgs),
       reasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.n) })),
       runs: runs.map(toRunRecord),

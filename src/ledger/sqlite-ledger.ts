@@ -127,9 +127,11 @@ export class SqliteLedger implements Ledger {
       )
       .all(this.target) as { reason: string; n: number }[];
     const runs = this.db.prepare("SELECT * FROM am_runs WHERE target = ? ORDER BY id DESC LIMIT 10").all(this.target) as RunRow[];
+    const linked = this.db.prepare("SELECT COUNT(*) AS n FROM am_users WHERE target = ? AND status = 'skipped' AND target_id IS NOT NULL").pluck().get(this.target) as number;
     return {
       target: this.target,
       users: countsByStatus(users),
+      linked,
       orgs: countsByStatus(orgs),
       reasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.n) })),
       runs: runs.map(toRunRecord),

@@ -55,6 +55,8 @@ export interface RunRecord {
 export interface LedgerSummary {
   target: string;
   users: Record<LedgerStatus, number>;
+  /** `skipped` users that are linked to an existing target user (the rest are duplicates, inactive…). */
+  linked: number;
   orgs: Record<LedgerStatus, number>;
   reasons: { reason: string; count: number }[];
   runs: RunRecord[];

@@ -64,6 +64,8 @@ export interface OrgOutcome {
 /** What `verify` reads back from a target for one user. */
 export interface TargetUserView {
   targetId: string;
+  /** The legacy id as the target stores it, when it stores one (seed 000: "externalId is populated"). */
+  externalId?: string;
   email?: string;
   name?: string;
   disabled?: boolean;
