@@ -89,19 +89,8 @@ function renderStatus(s: LedgerSummary & { ledger: string; status: MigrationStat
 }
 
 export function renderVerify(r: VerifyReport): string {
-  const lines = [
-    table([
-      ["source records", r.sourceRecords],
-      ["migrated (ledger)", r.migrated],
-      ["not migrated, with a reason", r.notMigrated],
-      ["not processed yet", r.unprocessed],
-      ["users in target", r.targetUsers],
-      ["checked in target", r.checked],
-      ["missing in target", r.missingInTarget.length],
-      ["field mismatches", r.mismatches.length],
-    ]),
-  ];
-  for (const id of r.missingInTarget.slice(0, 10)) lines.push(`  missing: ${id}`);
+  const mark = { pass: "PASS", fail: "FAIL", skip: "skip" } as const;
+  const lines = [table(r.checks.map((c) => [mark[c.status], c.title, c.evidence]))];
   for (const m of r.mismatches.slice(0, 10)) lines.push(`  ${m.externalId} ${m.field}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.actual)}`);
   lines.push(r.ok ? "verify: OK" : "verify: FAILED");
   return lines.join("\n");

@@ -438,6 +438,8 @@ export class BetterAuthInstance implements TargetInstance {
 
   /** Existing users by email (better-auth has no external-id column; the ledger keeps that link). */
   async lookupUsers(users: MigrationUser[]): Promise<Map<string, { targetId: string; matchedBy: "externalId" | "email" }>> {
+    // A dry run against a database better-auth has not been set up in yet: nobody exists there.
+    if (!this.prepared && (await tableColumns(this.h, "user")).size === 0) return new Map();
     const { emails } = await this.lookup(this.h.db, users);
     const out = new Map<string, { targetId: string; matchedBy: "externalId" | "email" }>();
     for (const u of users) {
