@@ -149,26 +149,43 @@ describe("workos target: users and passwords", () => {
     expect(strict.store.outbox).toHaveLength(1);
   });
 
-  it("users without a hash follow `passwordless`: reset (default), lazy, none", async () => {
-    const [r] = await t.writeUsers([write(user(), { strategy: "reset" })]);
-    expect(r!.reason).toBe("password_reset_sent");
+  it("users without any hash: created without password; the engine's reset goes through sendPasswordResets, once", async () => {
     const before = s.store.outbox.length;
-    const [l] = await target(s, { passwordless: "lazy" }).writeUsers([write(user(), { strategy: "reset" })]);
-    const [nn] = await target(s, { passwordless: "none" }).writeUsers([write(user())]);
-    expect([l!.reason, nn!.reason]).toEqual(["lazy", "no_password"]);
+    const [r] = await t.writeUsers([write(user(), { strategy: "reset" })]);
+    const [nn] = await t.writeUsers([write(user(), { strategy: "none" })]);
+    expect([r!.status, r!.reason, nn!.reason]).toEqual(["created", undefined, undefined]);
     expect(s.store.outbox.length).toBe(before);
-    // Strategy "lazy" chosen by the planner: no password, no email.
-    const [z] = await t.writeUsers([write(user({ credential: hash("md5-raw", MD5.hash) }), { strategy: "lazy" })]);
-    expect(z).toMatchObject({ status: "created", reason: "lazy" });
-    expect(s.store.outbox.length).toBe(before);
+    expect(await t.sendPasswordResets([r!.targetId!, nn!.targetId!])).toEqual([
+      { targetId: r!.targetId, ok: true },
+      { targetId: nn!.targetId, ok: true },
+    ]);
+    expect(s.store.outbox.length).toBe(before + 2);
+    // A second call in the same run sends nothing more.
+    expect(await t.sendPasswordResets([r!.targetId!])).toEqual([{ targetId: r!.targetId, ok: true, reason: "already_sent" }]);
+    expect(s.store.outbox.length).toBe(before + 2);
+  });
+
+  it("hashes WorkOS cannot take (planner strategy `lazy`) follow `passwordless`: reset (default), lazy, none", async () => {
+    const md5 = () => user({ credential: hash("md5-raw", MD5.hash) });
+    const before = s.store.outbox.length;
+    const [zr] = await t.writeUsers([write(md5(), { strategy: "lazy" })]);
+    expect(zr).toMatchObject({ status: "created", reason: "hash_not_importable:password_reset_sent" });
+    expect(s.store.outbox.length).toBe(before + 1);
+    // The engine's own reset pass (passwords.reset: all) does not send a second email.
+    expect(await t.sendPasswordResets([zr!.targetId!])).toEqual([{ targetId: zr!.targetId, ok: true, reason: "already_sent" }]);
+    const [zl] = await target(s, { passwordless: "lazy" }).writeUsers([write(md5(), { strategy: "lazy" })]);
+    const [zn] = await target(s, { passwordless: "none" }).writeUsers([write(md5(), { strategy: "lazy" })]);
+    expect([zl!.reason, zn!.reason]).toEqual(["hash_not_importable:lazy", "hash_not_importable:no_password"]);
+    expect(s.store.outbox.length).toBe(before + 1);
   });
 
   it("social-only users are created without password and without a reset (WorkOS links OAuth sign-ins by email)", async () => {
     const u = user({ emailVerified: true, identities: [{ provider: "google", providerUserId: "g-1", email: "x@example.com" }] });
     const before = s.store.outbox.length;
-    const [o] = await t.writeUsers([write(u, { strategy: "reset" })]);
+    const [o] = await t.writeUsers([write(u, { strategy: "none" })]);
     expect(o).toMatchObject({ status: "created", reason: "social_only" });
     expect(s.store.hasPassword(o!.targetId!)).toBe(false);
+    expect(await t.sendPasswordResets([o!.targetId!])).toEqual([{ targetId: o!.targetId, ok: true, reason: "social_only" }]);
     expect(s.store.outbox.length).toBe(before);
   });
 
@@ -360,7 +377,7 @@ describe("workos target: rate limits and dual-write", () => {
       ["skipped", "dual_write_linked", appMade.id],
       ["skipped", "dual_write_linked", "user_from_ledger"],
       ["skipped", "exists_by_email", race.id],
-      ["created", "password_reset_sent", out[3]!.targetId],
+      ["created", undefined, out[3]!.targetId],
     ]);
     expect(s.store.users.size).toBe(3);
   });
@@ -409,15 +426,19 @@ describe("workos target: end to end", () => {
     const t = target(s);
     expect(await t.signIn("jane@school.edu", BCRYPT.pw)).toBe(true);
     expect(await t.signIn("django@school.edu", DJANGO.pw)).toBe(true);
+    // md5: the target's fallback reset; nohash: the engine's reset pass (passwords.reset: missing). One email each.
     expect(s.store.outbox.map((e) => e.email).sort()).toEqual(["md5@school.edu", "nohash@school.edu"]);
+    expect(report.resets).toEqual({ sent: 1, failed: 0 });
     const jane = s.store.userByEmail("jane@school.edu")!;
     const janeOrgs = [...s.store.memberships.values()].filter((m) => m.user_id === jane.id);
     expect(janeOrgs.map((m) => [m.organization_name, m.role.slug])).toEqual([["Springfield Elementary", "owner"]]);
 
     const verify = await verifyMigration({ config, cwd: dir });
     expect(verify).toMatchObject({ sourceRecords: 18, migrated: 17, notMigrated: 1, unprocessed: 0, targetUsers: 17, missingInTarget: [] });
-    // md5 user: a hash in the source, no password in WorkOS (reset sent) — verify reports exactly that.
-    expect(verify.mismatches).toEqual([{ externalId: "4", field: "password", expected: "present", actual: "missing" }]);
+    // The md5 user has no password in WorkOS: verify knows its strategy (lazy) did not promise one.
+    expect(verify.mismatches).toEqual([]);
+    expect(verify.ok).toBe(true);
+    expect((await t.getUser(s.store.userByEmail("md5@school.edu")!.id))!.hasPassword).toBe(false);
 
     const again = await runMigration({ config, cwd: dir });
     expect(again.counts).toMatchObject({ created: 0, unchanged: 17, failed: 1 });

@@ -11,7 +11,13 @@ export const WorkosTargetOptionsSchema = z.object({
   /** `client_…`: only for `signIn` (verify's pilot sign-ins through the password grant). */
   clientId: z.string().min(1).optional(),
   baseUrl: z.string().url().default(WORKOS_API),
-  /** Users without a usable hash: `reset` = create without password, then send a password reset; `lazy` = create without password (your login path verifies the legacy hash and sets it); `none` = create without password, nothing sent. Social-only users are always created without password and without reset. */
+  /**
+   * Hashed users WorkOS cannot take a password for (planner strategy `lazy`, a hash convert() refuses,
+   * or a 422 "Invalid password hash type"): `reset` = create without password, then send a password
+   * reset; `lazy` = create without password (your login path verifies the legacy hash and sets it);
+   * `none` = nothing sent. Users without any hash get their reset from the engine (`passwords.reset`);
+   * social-only users never get one.
+   */
   passwordless: z.enum(["reset", "lazy", "none"]).default("reset"),
   /** `dual-write` (seed 002 §4): skip users that already carry a WorkOS id (ledger target id or `metadata[targetIdField]`). */
   mode: z.enum(["big-bang", "dual-write"]).default("big-bang"),
@@ -54,6 +60,8 @@ export const workosTarget: Target<typeof WorkosTargetOptionsSchema> = {
     update: true,
     orgs: true,
     rollback: true,
+    // A duplicate email / external_id is looked up and linked inside writeUsers.
+    idempotentCreate: true,
     hashFormats: WORKOS_HASH_FORMATS,
     // AuthKit writes: 500 / 10 s per environment (seed 002 says 100/s; the docs' lower figure wins).
     rateLimit: { requestsPerSecond: 50, burst: 50 },

@@ -74,6 +74,8 @@ export class WorkosInstance implements TargetInstance {
   private progress = new WeakMap<UserWrite, Progress>();
   /** targetId → whether this process gave the user a password (WorkOS does not expose it). */
   private readonly passwordSent = new Map<string, boolean>();
+  /** targetIds that got a reset email from this process, or must not get one (social-only): sendPasswordResets skips them. */
+  private readonly noResetNeeded = new Map<string, "already_sent" | "social_only">();
   private readonly reverseRoles: Map<string, string>;
 
   constructor(
@@ -86,7 +88,8 @@ export class WorkosInstance implements TargetInstance {
       baseUrl: options.baseUrl,
       headers: { authorization: `Bearer ${options.apiKey}` },
       timeoutMs: options.timeoutMs,
-      limiter: limiter ?? (ctx as { limiter?: RateLimiter }).limiter ?? new TokenBucket(options.requestsPerSecond),
+      // The run's shared limiter when the engine gives one; else our own bucket.
+      limiter: limiter ?? ctx.limiter ?? new TokenBucket(options.requestsPerSecond),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       isDuplicate: (e) => isEmailTaken(e) || isExternalIdTaken(e),
     });
@@ -230,6 +233,7 @@ export class WorkosInstance implements TargetInstance {
       }
     }
     this.passwordSent.set(created.id, plan.hasPassword);
+    if (plan.note?.endsWith("social_only")) this.noResetNeeded.set(created.id, "social_only");
     const p: Progress = { targetId: created.id, status: "created", notes: plan.note ? [plan.note] : [], membershipsDone: false, resetDone: !plan.reset, plan };
     this.progress.set(w, p);
     return p;
@@ -282,6 +286,7 @@ export class WorkosInstance implements TargetInstance {
     if (!p.resetDone) {
       try {
         await this.api.sendPasswordReset(normalEmail(w.user.email)!, `reset:${w.user.externalId}`);
+        this.noResetNeeded.set(p.targetId, "already_sent");
         p.notes = p.notes.map((n) => n.replace(/password_reset$/, "password_reset_sent"));
       } catch (e) {
         if (!isAuthmigrateError(e) || e.retryable) throw e;
@@ -393,6 +398,11 @@ export class WorkosInstance implements TargetInstance {
   async sendPasswordResets(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]> {
     const out: { targetId: string; ok: boolean; reason?: string }[] = [];
     for (const targetId of targetIds) {
+      const skip = this.noResetNeeded.get(targetId);
+      if (skip) {
+        out.push({ targetId, ok: true, reason: skip });
+        continue;
+      }
       try {
         const user = await this.retry(() => this.api.getUser(targetId));
         if (!user) {
@@ -400,6 +410,7 @@ export class WorkosInstance implements TargetInstance {
           continue;
         }
         await this.retry(() => this.api.sendPasswordReset(user.email));
+        this.noResetNeeded.set(targetId, "already_sent");
         out.push({ targetId, ok: true });
       } catch (e) {
         if (isAuthmigrateError(e) && e.code === "TARGET_ABORTED") throw e;

@@ -2,7 +2,7 @@ import { convert } from "../../hashes/index.js";
 import type { MigrationUser } from "../../model/user.js";
 import type { UserWrite } from "../types.js";
 
-/** What to do for users with no usable hash (option `passwordless`). */
+/** What to do for hashed users whose hash WorkOS cannot take (option `passwordless`). */
 export type Passwordless = "reset" | "lazy" | "none";
 
 /**
@@ -37,13 +37,21 @@ export function passwordlessPlan(user: MigrationUser, passwordless: Passwordless
   }
 }
 
+/** No password; a reset email, if any, is the engine's (`passwords.reset` policy). Social-only users are marked so none is sent. */
+function engineResetPlan(user: MigrationUser): PasswordPlan {
+  return isSocialOnly(user) ? { fields: {}, hasPassword: false, reset: false, note: "social_only" } : { fields: {}, hasPassword: false, reset: false };
+}
+
 /**
  * Planner strategy → WorkOS fields:
  *  - `native` / `re-encode` / unset: the hash engine's `convert(…, "workos")` gives `password_hash` +
  *    `password_hash_type`; a hash it cannot carry falls back to `passwordless` (`hash_not_importable:…`);
  *  - `temporary`: the generated password as `password` (WorkOS hashes it);
- *  - `lazy`: no password (the lazy-migration service sets it at first login); `sso`: no password;
- *  - `reset`: no password + reset email; for users without any credential `passwordless` decides.
+ *  - `lazy` (the planner's answer for hashes WorkOS cannot take): no password, then `passwordless`
+ *    (`lazy` = your login path sets it at first login; default `reset` = a reset email); `sso`: no password;
+ *  - `reset` / `none` / no credential: no password; the engine sends the reset email after the run
+ *    (its `passwords.reset` policy calls sendPasswordResets), so the target does not.
+ * `passwordless` thus governs the target's own fallbacks: hashed users it cannot give a password.
  * Throws only for a `temporary` write without its password.
  */
 export function planPassword(w: UserWrite, passwordless: Passwordless): PasswordPlan {
@@ -56,12 +64,16 @@ export function planPassword(w: UserWrite, passwordless: Passwordless): Password
     case "sso":
       return { fields: {}, hasPassword: false, reset: false, note: "sso" };
     case "lazy":
-      return { fields: {}, hasPassword: false, reset: false, note: "lazy" };
+      // The planner's "cannot import, verify at first login". Whether a lazy login path exists is
+      // the operator's call (`passwordless`): without one these users would be stuck, so the
+      // default still sends a reset.
+      return passwordlessPlan(user, passwordless, cred.kind === "hash" ? "hash_not_importable" : undefined);
     case "reset":
-      if (cred.kind === "hash") return { fields: {}, hasPassword: false, reset: true, note: "password_reset" };
-      return passwordlessPlan(user, passwordless);
+    case "none":
+      // The engine sends these resets after the run (`passwords.reset`, through sendPasswordResets).
+      return engineResetPlan(user);
     default:
-      if (cred.kind !== "hash") return passwordlessPlan(user, passwordless);
+      if (cred.kind !== "hash") return engineResetPlan(user);
       try {
         const out = convert({ format: cred.format, value: cred.value, params: cred.params }, "workos");
         return { fields: out.fields, hasPassword: true, reset: false };
