@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SourceConfigSchema } from "../sources/types.js";
+import { WriteBackSchema } from "../sources/write-back.js";
 import type { MigrationUserInput } from "../model/user.js";
 
 /** A field map value: the source column (or dot path for JSON sources) to read. */
@@ -131,6 +132,8 @@ export const RunSchema = z
     rateLimit: z.number().positive().optional(),
     /** Attempts per batch/user before it is reported `failed` (429, 5xx, timeouts, resets are retried). */
     retries: z.number().int().min(0).default(5),
+    /** Write each migrated user's target id back into the legacy table (seed 002's workos_user_id). */
+    writeBack: WriteBackSchema.optional(),
   })
   .strict();
 

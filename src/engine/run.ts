@@ -16,6 +16,7 @@ import { DEFAULT_RETRY, TaskPool } from "./retry.js";
 import { openSession, type Session } from "./session.js";
 import type { ForcedStrategy } from "./strategy.js";
 import { writeUsersReliably } from "./write-users.js";
+import { openWriteBack, type WriteBack } from "../sources/write-back.js";
 
 export interface RunOptions {
   config: Config;
@@ -99,6 +100,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const tempPasswords = new TemporaryPasswordFile(path.resolve(session.cwd, config.passwords.temporaryPasswordsFile));
   const tracker = new ProgressTracker(opts.only ? undefined : await source.count().catch(() => undefined), counts, opts.onProgress);
   const toReset: string[] = [];
+  const writeBack: WriteBack | undefined = !dryRun && config.run.writeBack ? await openWriteBack(config.source, config.run.writeBack, session.cwd) : undefined;
   let status: "completed" | "failed" | "interrupted" = "completed";
 
   const record = (line: ReportLine, retryable = false): void => {
@@ -177,6 +179,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
       // Intent before the request: a crash from here on leaves `pending` rows, resolved by lookup next run.
       if (writes.length) immediate.push(...writes.map(({ d }) => ledgerRow(d, { status: "pending" })));
       if (immediate.length) await ledger.recordUsers(run!.id, immediate);
+      await writeBack?.write(immediate.flatMap((r) => (r.targetId && r.status !== "failed" && r.status !== "pending" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));
       await writer?.flush();
       tracker.tick(decisions.length - writes.length);
       if (writes.length) {
@@ -190,6 +193,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
             if (o.status === "created" && o.targetId && wantsReset(d, resetPolicy)) toReset.push(o.targetId);
           }
           await ledger.recordUsers(run!.id, rows);
+          await writeBack?.write(rows.flatMap((r) => (r.targetId && r.status !== "failed" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));
           tracker.tick(writes.length);
         });
       }
@@ -204,6 +208,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
     throw e;
   } finally {
     await source.close();
+    await writeBack?.close();
     tempPasswords.close();
     await writer?.close();
     if (run) await ledger.finishRun(run.id, status, counts);

@@ -8,7 +8,7 @@ import type { MysqlSourceConfigSchema } from "./types.js";
 
 export type MysqlSourceConfig = z.infer<typeof MysqlSourceConfigSchema>;
 
-const mysqlDialect: Dialect = {
+export const mysqlDialect: Dialect = {
   name: "mysql",
   quoteIdent: (p) => `\`${p.replace(/`/g, "``")}\``,
   placeholder: () => "?",

@@ -9,7 +9,7 @@ import { safeInteger } from "./values.js";
 
 export type PostgresSourceConfig = z.infer<typeof PostgresSourceConfigSchema>;
 
-const pgDialect: Dialect = {
+export const pgDialect: Dialect = {
   name: "postgres",
   quoteIdent: (p) => `"${p.replace(/"/g, '""')}"`,
   placeholder: (n) => `$${n}`,

@@ -9,7 +9,7 @@ import type { z } from "zod";
 
 export type SqliteSourceConfig = z.infer<typeof SqliteSourceConfigSchema>;
 
-const sqliteDialect: Dialect = {
+export const sqliteDialect: Dialect = {
   name: "sqlite",
   quoteIdent: (p) => `"${p.replace(/"/g, '""')}"`,
   placeholder: () => "?",
