@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { AuthmigrateError } from "../../errors.js";
+import { AdaptiveRateLimiter } from "../../engine/rate-limiter.js";
 import { HttpClient, type RateLimiter, type RequestOptions } from "../http/client.js";
-import { retryAfterMs } from "../http/errors.js";
 import type { CalimaticTargetOptions } from "./options.js";
 
 /**
@@ -74,29 +73,9 @@ export interface CalimaticUser {
   hasPassword?: boolean;
 }
 
-/**
- * Spaces requests at least `1000 / perSecond` ms apart (shared by concurrent callers) and pauses
- * everyone for the Retry-After of a 429.
- */
-export class IntervalLimiter implements RateLimiter {
-  private nextAt = 0;
-  private pausedUntil = 0;
-
-  constructor(private readonly perSecond: number) {}
-
-  async acquire(signal?: AbortSignal): Promise<void> {
-    const interval = this.perSecond > 0 ? 1000 / this.perSecond : 0;
-    const now = Date.now();
-    const at = Math.max(now, this.nextAt, this.pausedUntil);
-    this.nextAt = at + interval;
-    if (at > now) await sleep(at - now, undefined, signal ? { signal } : undefined);
-  }
-
-  observe(res: { status: number; headers: Headers }): void {
-    if (res.status !== 429) return;
-    const ms = retryAfterMs(res.headers);
-    if (ms !== undefined) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
-  }
+/** Evenly spaced requests (burst 1, like the seed's sleep between batches), adaptive on 429; 0 = unpaced. */
+function spacedLimiter(perSecond: number): AdaptiveRateLimiter | undefined {
+  return perSecond > 0 ? new AdaptiveRateLimiter({ requestsPerSecond: perSecond, burst: 1 }) : undefined;
 }
 
 export class CalimaticApi {
@@ -122,8 +101,8 @@ export class CalimaticApi {
       ...(signal ? { signal } : {}),
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     };
-    this.http = new HttpClient({ ...common, limiter: new IntervalLimiter(opts.requestsPerSecond) });
-    const importLimiter = opts.importsPerSecond !== undefined ? new IntervalLimiter(opts.importsPerSecond) : (sharedLimiter ?? new IntervalLimiter(DEFAULT_IMPORTS_PER_SECOND));
+    this.http = new HttpClient({ ...common, limiter: spacedLimiter(opts.requestsPerSecond) });
+    const importLimiter = opts.importsPerSecond !== undefined ? spacedLimiter(opts.importsPerSecond) : (sharedLimiter ?? spacedLimiter(DEFAULT_IMPORTS_PER_SECOND));
     this.importHttp = new HttpClient({ ...common, limiter: importLimiter });
   }
 

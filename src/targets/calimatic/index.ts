@@ -29,7 +29,7 @@ export const calimaticTarget: Target<typeof CalimaticTargetOptionsSchema> = {
 };
 
 export { CalimaticInstance, CALIMATIC_MAX_BATCH } from "./instance.js";
-export { CalimaticApi, IntervalLimiter, DEFAULT_IMPORTS_PER_SECOND } from "./client.js";
+export { CalimaticApi, DEFAULT_IMPORTS_PER_SECOND } from "./client.js";
 export { CalimaticTargetOptionsSchema } from "./options.js";
 export type { CalimaticTargetOptions, CalimaticTargetOptionsInput } from "./options.js";
 export { MIGRATED_BY, mapImportResponse, toImportItem, toOutcome, toView } from "./map.js";

@@ -10,12 +10,8 @@ import type { AuthmigrateError } from "../../errors.js";
 import { abortedError, httpError, networkError, timeoutError, type DuplicateHook } from "./errors.js";
 
 /** What HttpClient needs from a rate limiter (src/engine/rate-limiter.ts implements it). */
-export interface RateLimiter {
-  /** Resolves when a request may be sent; rejects if `signal` aborts. */
-  acquire(signal?: AbortSignal): Promise<void>;
-  /** Called after every response (any status). */
-  observe(response: { status: number; headers: Headers }): void;
-}
+export type { RateLimiter } from "../types.js";
+import type { RateLimiter } from "../types.js";
 
 export type HeaderSource = Record<string, string> | (() => Promise<Record<string, string>> | Record<string, string>);
 

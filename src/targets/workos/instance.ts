@@ -16,7 +16,7 @@ import {
   type WorkosMembership,
   type WorkosUser,
 } from "./api.js";
-import { TokenBucket } from "./limiter.js";
+import { AdaptiveRateLimiter } from "../../engine/rate-limiter.js";
 import { passwordlessPlan, planPassword, type PasswordPlan, type Passwordless } from "./password.js";
 
 export interface WorkosTargetOptions {
@@ -89,7 +89,7 @@ export class WorkosInstance implements TargetInstance {
       headers: { authorization: `Bearer ${options.apiKey}` },
       timeoutMs: options.timeoutMs,
       // The run's shared limiter when the engine gives one; else our own bucket.
-      limiter: limiter ?? ctx.limiter ?? new TokenBucket(options.requestsPerSecond),
+      limiter: limiter ?? ctx.limiter ?? new AdaptiveRateLimiter({ requestsPerSecond: options.requestsPerSecond, burst: Math.max(1, Math.round(options.requestsPerSecond)) }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       isDuplicate: (e) => isEmailTaken(e) || isExternalIdTaken(e),
     });
