@@ -6,9 +6,11 @@
  * and add ONE line below: `<id>: <id>Simulator,` (keep the list sorted). `authmigrate simulate <id>`
  * picks it up automatically.
  */
+import { auth0Simulator } from "./auth0/index.js";
 import { authgearSimulator } from "./authgear/index.js";
 import { calimaticSimulator } from "./calimatic/index.js";
 import type { FaultOptions } from "./kit.js";
+import { preludeSimulator } from "./prelude/index.js";
 import { workosSimulator } from "./workos/index.js";
 
 export interface SimulatorStartOptions {
@@ -37,8 +39,10 @@ export interface SimulatorDef {
 }
 
 export const simulators: Record<string, SimulatorDef> = {
+  auth0: auth0Simulator,
   authgear: authgearSimulator,
   calimatic: calimaticSimulator,
+  prelude: preludeSimulator,
   workos: workosSimulator,
 };
 
