@@ -1,6 +1,6 @@
 import pg from "pg";
 import { AuthmigrateError } from "../errors.js";
-import { describePgUrl, pgConnectError } from "../util/pg-errors.js";
+import { parseDbUrl, unreachable, type DbTarget } from "../sources/db-url.js";
 import { countsByStatus, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
 import { LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
 import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
@@ -11,19 +11,21 @@ const PAGE = 1000;
 export class PostgresLedger implements Ledger {
   readonly kind = "postgres" as const;
   private readonly pool: pg.Pool;
+  private readonly db: DbTarget;
   private ready: Promise<void> | undefined;
 
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly target: string,
   ) {
+    this.db = parseDbUrl(url, "PostgreSQL", 5432);
     this.pool = new pg.Pool({ connectionString: url, max: 4 });
     // An idle client error must not crash the process; the next query reports it.
     this.pool.on("error", () => undefined);
   }
 
   describe(): string {
-    return `postgres ${describePgUrl(this.url)}`;
+    return `postgres ${this.db.host}:${this.db.port}/${this.db.database}`;
   }
 
   private init(): Promise<void> {
@@ -40,7 +42,7 @@ export class PostgresLedger implements Ledger {
         }
       } catch (e) {
         this.ready = undefined;
-        throw pgConnectError("LEDGER_UNAVAILABLE", "ledger", this.url, e);
+        throw unreachable("the PostgreSQL ledger", this.db, e, "LEDGER_UNAVAILABLE");
       }
     })();
     return this.ready;

@@ -23,15 +23,8 @@ export interface LedgerUser {
   updatedAt: string;
 }
 
-export interface LedgerUserWrite {
-  externalId: string;
-  email: string | null;
-  digest: string | null;
-  targetId: string | null;
-  status: LedgerStatus;
-  reason: string | null;
-  strategy: string | null;
-}
+/** What a run records for one user; attempts, run and timestamps are the ledger's own. */
+export type LedgerUserWrite = Pick<LedgerUser, "externalId" | "email" | "digest" | "targetId" | "status" | "reason" | "strategy">;
 
 export interface LedgerOrg {
   externalId: string;

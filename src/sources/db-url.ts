@@ -48,13 +48,13 @@ export function redact(text: string, t: DbTarget): string {
 }
 
 /** The one-line unreachable error every SQL source raises. */
-export function unreachable(engine: string, t: DbTarget, cause: unknown): AuthmigrateError {
+export function unreachable(engine: string, t: DbTarget, cause: unknown, code = "SOURCE_UNREACHABLE"): AuthmigrateError {
   const reason = causeReason(cause);
   return new AuthmigrateError(
-    "SOURCE_UNREACHABLE",
+    code,
     redact(`cannot connect to ${engine} at ${t.host}:${t.port} (database "${t.database}"): ${reason}`, t),
     {
-      hint: "check that the server is running and that host, port and network access in the source url are right",
+      hint: "check that the server is running and that host, port and network access in the url are right",
       meta: { host: t.host, port: t.port, database: t.database },
       retryable: true,
     },
