@@ -8,6 +8,7 @@ export type * from "./types.js";
  * Entries are loaders so a command only pays for the target it uses (provider SDKs, DB drivers).
  */
 export const targetLoaders = {
+  auth0: () => import("./auth0/index.js").then((m) => m.auth0Target),
   authgear: () => import("./authgear/index.js").then((m) => m.authgearTarget),
   file: () => import("./file/index.js").then((m) => m.fileTarget),
   "better-auth": () => import("./better-auth/index.js").then((m) => m.betterAuthTarget),
