@@ -13,6 +13,7 @@ export const targetLoaders = {
   file: () => import("./file/index.js").then((m) => m.fileTarget),
   "better-auth": () => import("./better-auth/index.js").then((m) => m.betterAuthTarget),
   calimatic: () => import("./calimatic/index.js").then((m) => m.calimaticTarget),
+  prelude: () => import("./prelude/index.js").then((m) => m.preludeTarget),
   workos: () => import("./workos/index.js").then((m) => m.workosTarget),
 } satisfies Record<string, () => Promise<Target>>;
 
