@@ -137,7 +137,8 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   /** Users that may already exist in the target: link them instead of creating a duplicate. */
   const findExisting = async (creates: Decision[]): Promise<Map<string, { targetId: string; matchedBy: string }>> => {
     if (!instance.lookupUsers) return new Map();
-    const ask = target.capabilities.idempotentCreate ? creates.filter((d) => d.recovering) : creates;
+    // A dry run always asks: it is the only way to report "already exists" before writing.
+    const ask = target.capabilities.idempotentCreate && !dryRun ? creates.filter((d) => d.recovering) : creates;
     return ask.length ? instance.lookupUsers(ask.map((d) => d.user!)) : new Map();
   };
 
