@@ -83,6 +83,13 @@ describe("CLI", () => {
     expect(r.stderr).toContain("environment variable NOT_SET_PW is not set");
   });
 
+  it("hash scan counts formats in the source and never prints a value", () => {
+    const r = cli(["hash", "scan", "--json"], project());
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ total: 2, empty: 1, formats: { bcrypt: 1 } });
+    expect(r.stdout).not.toContain("$2b$");
+  });
+
   it("rollback demands --yes or --dry-run", () => {
     const r = cli(["rollback"], project());
     expect(r.code).toBe(2);

@@ -7,6 +7,7 @@ import {
   convert,
   getFormat,
   identify,
+  scanFormats,
   verifyPassword,
   type StoredHash,
 } from "../../hashes/index.js";
@@ -69,6 +70,8 @@ export function registerHashCommand(program: Command): void {
       }
     });
 
+  registerScan(hash);
+
   hash
     .command("matrix")
     .description("What each target can do with each hash format (native, re-encode, lazy, reset)")
@@ -92,6 +95,39 @@ export function registerHashCommand(program: Command): void {
       const w = Math.max(...rows.map((r) => r.format.length));
       out(["format".padEnd(w), ...targets.map((t) => t.padEnd(11))].join(" ").trimEnd());
       for (const r of rows) out([r.format.padEnd(w), ...targets.map((t) => r.targets[t]!.strategy.padEnd(11))].join(" ").trimEnd());
+    });
+}
+
+/** `hash scan`: format counts of the configured source's password column (also part of `audit`). */
+function registerScan(hash: Command): void {
+  hash
+    .command("scan")
+    .description("Count the password hash formats in the configured source (values are never printed)")
+    .option("-c, --config <file>", "config file (default: authmigrate.config.* in the current directory)")
+    .option("--json", "print JSON")
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const { loadConfig } = await import("../../config/load.js");
+      const { createSource } = await import("../../sources/index.js");
+      const { readField } = await import("../../mapping/map-user.js");
+      const { config, cwd } = await loadConfig(opts.config);
+      const column = config.mapping.fields.password;
+      if (!column) throw usage("mapping.fields.password is not set: there is no password column to scan");
+      const source = createSource(config.source, { cwd });
+      try {
+        const values = (async function* () {
+          for await (const r of source.read()) {
+            const v = readField(r.row, column);
+            yield v === null || v === undefined ? undefined : String(v);
+          }
+        })();
+        const counts = await scanFormats(values);
+        if (opts.json) return out(JSON.stringify(counts));
+        out(`${counts.total} values in ${column}: ${counts.empty} empty, ${counts.unknown} unrecognised, ${counts.ambiguous} ambiguous`);
+        for (const [f, n] of Object.entries(counts.formats).sort((a, b) => b[1] - a[1])) out(`  ${f.padEnd(28)} ${n}`);
+        for (const [f, n] of Object.entries(counts.candidates)) out(`  ambiguous ${f.padEnd(18)} ${n}  (set hashes.assume)`);
+      } finally {
+        await source.close();
+      }
     });
 }
 
