@@ -351,7 +351,7 @@ describe("prelude target: end to end through the engine", () => {
     sim.store.beforeCreate = (b) => {
       if (b.external_id === "4") raced = sim.store.lazyMigrate({ external_id: "4", identifiers: [{ type: "email_address", value: "race@school.edu" }] }).id;
     };
-    const config = parseConfig(legacyConfig({ target: { type: "prelude", appId: sim.appId, apiKey: sim.apiKey, baseUrl: sim.url } }));
+    const config = parseConfig(legacyConfig({ target: { type: "prelude", appId: sim.appId, apiKey: sim.apiKey, baseUrl: sim.url }, run: { batchSize: 5, concurrency: 2, outDir: "out", rateLimit: 200 } }));
     const report = await runMigration({ config, cwd: dir });
     expect(report.counts).toMatchObject({ total: 16, created: 13, skipped: 2, failed: 1 });
     expect(report.reasons).toMatchObject({ exists_by_external_id: 2 });
@@ -381,7 +381,7 @@ describe("prelude target: end to end through the engine", () => {
     try {
       const dir = tempDir();
       writeLegacyDb(path.join(dir, "legacy.db"), Array.from({ length: 23 }, (_, i) => ({ Id: 1 + i, Email: `f${i}@school.edu` })));
-      const config = parseConfig(legacyConfig({ target: { type: "prelude", appId: flaky.appId, apiKey: flaky.apiKey, baseUrl: flaky.url }, run: { batchSize: 5, concurrency: 2, outDir: "out", retries: 6 } }));
+      const config = parseConfig(legacyConfig({ target: { type: "prelude", appId: flaky.appId, apiKey: flaky.apiKey, baseUrl: flaky.url }, run: { batchSize: 5, concurrency: 2, outDir: "out", retries: 6, rateLimit: 100 } }));
       const report = await runMigration({ config, cwd: dir });
       expect(report.counts).toMatchObject({ total: 23, created: 23, failed: 0 });
       expect(flaky.faults.counts().failed + flaky.faults.counts().burst429).toBeGreaterThan(0);
