@@ -1,3 +1,4 @@
+import { Auth0ExportSource } from "./auth0-export.js";
 import { CsvSource } from "./csv.js";
 import { JsonSource } from "./json.js";
 import { MysqlSource } from "./mysql.js";
@@ -10,6 +11,7 @@ export * from "./types.js";
 export { CsvSource, type CsvSourceConfig } from "./csv.js";
 export { JsonSource, type JsonSourceConfig } from "./json.js";
 export { NdjsonSource, type NdjsonSourceConfig } from "./ndjson.js";
+export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0-export.js";
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
 export { MysqlSource, type MysqlSourceConfig } from "./mysql.js";
@@ -31,6 +33,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   csv: (c, ctx) => new CsvSource(c, ctx),
   json: (c, ctx) => new JsonSource(c, ctx),
   ndjson: (c, ctx) => new NdjsonSource(c, ctx),
+  "auth0-export": (c, ctx) => new Auth0ExportSource(c, ctx),
 };
 
 /**

@@ -56,6 +56,8 @@ export const JsonSourceConfigSchema = z.object({
   key: z.string().optional(),
 });
 export const NdjsonSourceConfigSchema = z.object({ type: z.literal("ndjson"), path: z.string().min(1) });
+/** Auth0 bulk user export (NDJSON) + the optional password-hash export from Auth0 support (NDJSON). */
+export const Auth0ExportSourceConfigSchema = z.object({ type: z.literal("auth0-export"), path: z.string().min(1), passwordHashes: z.string().min(1).optional() });
 
 export const SourceConfigSchema = z.discriminatedUnion("type", [
   SqliteSourceConfigSchema,
@@ -64,6 +66,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   CsvSourceConfigSchema,
   JsonSourceConfigSchema,
   NdjsonSourceConfigSchema,
+  Auth0ExportSourceConfigSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;

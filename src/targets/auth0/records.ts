@@ -37,8 +37,13 @@ export interface PreparedUser {
 /** Auth0 accepts only these characters in an imported user_id [mem]; anything else is not sent as user_id. */
 const USER_ID_OK = /^[A-Za-z0-9_.@+-]{1,200}$/;
 
+/**
+ * The `user_id` to import for a legacy id (Auth0 prefixes it with `auth0|`). An id that already is
+ * an Auth0 database id (`auth0|…`, tenant-to-tenant moves) keeps its value: same user_id in the new tenant.
+ */
 export function auth0UserId(externalId: string, o: Pick<RecordOptions, "setUserId">): string | undefined {
-  return o.setUserId && USER_ID_OK.test(externalId) ? externalId : undefined;
+  const id = externalId.startsWith("auth0|") ? externalId.slice(6) : externalId;
+  return o.setUserId && USER_ID_OK.test(id) ? id : undefined;
 }
 
 function displayName(user: MigrationUser): string | undefined {
