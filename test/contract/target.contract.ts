@@ -287,17 +287,32 @@ export function defineTargetContract(name: string, makeHarness: MakeHarness, opt
       });
     });
 
-    contractCase("5xx", "failRate 0.4 on writes: retried, every user created exactly once", async () => {
-      const ids = Array.from({ length: 12 }, (_, i) => i + 1);
-      const { dir, h, instance } = await setup(ids);
-      const sim = h.simulator!;
-      sim.faults.set({ match: sim.isUserWrite, failRate: 0.4, failStatus: 503, seed: 3 });
-      const report = await runMigration({ config: configFor(h), cwd: dir });
-      expect(report.counts).toMatchObject({ total: 12, created: 12, failed: 0 });
-      expect(sim.faults.counts().failed).toBeGreaterThan(0);
-      sim.faults.set({ failRate: 0 });
-      expect(await (await instance()).countUsers()).toBe(12);
-      expectNoDuplicates(h, ids);
+    describe("5xx", () => {
+      contractCase("5xx", "failRate 0.4 on writes: retried, every user created exactly once", async () => {
+        const ids = Array.from({ length: 12 }, (_, i) => i + 1);
+        const { dir, h, instance } = await setup(ids);
+        const sim = h.simulator!;
+        sim.faults.set({ match: sim.isUserWrite, failRate: 0.4, failStatus: 503, seed: 3 });
+        const report = await runMigration({ config: configFor(h), cwd: dir });
+        expect(report.counts).toMatchObject({ total: 12, created: 12, failed: 0 });
+        expect(sim.faults.counts().failed).toBeGreaterThan(0);
+        sim.faults.set({ failRate: 0 });
+        expect(await (await instance()).countUsers()).toBe(12);
+        expectNoDuplicates(h, ids);
+      });
+
+      contractCase("5xx", "failRate 0.3 on every request (prepare, lookups, polls too): the run survives, every user created exactly once", async () => {
+        const ids = Array.from({ length: 12 }, (_, i) => i + 1);
+        const { dir, h, instance } = await setup(ids);
+        const sim = h.simulator!;
+        sim.faults.set({ failRate: 0.3, failStatus: 503, seed: 3 });
+        const report = await runMigration({ config: configFor(h), cwd: dir });
+        expect(report.counts).toMatchObject({ total: 12, created: 12, failed: 0 });
+        expect(sim.faults.counts().failed).toBeGreaterThan(0);
+        sim.faults.set({ failRate: 0 });
+        expect(await (await instance()).countUsers()).toBe(12);
+        expectNoDuplicates(h, ids);
+      });
     });
 
     contractCase("timeout", "timeoutRate 0.3 with a 400 ms client timeout: retried, every user created exactly once", async () => {
