@@ -224,6 +224,10 @@ describe("prelude target: writeUsers", () => {
     limited.clear();
     expect(await t.writeUsers([batch[1]!])).toMatchObject([{ externalId: "2", status: "created" }]);
 
+    // A call where nothing went through throws (the contract's "429 → retryable error with retryAfterMs").
+    limited.add("9");
+    await expect(t.writeUsers([write({ externalId: "9" })])).rejects.toMatchObject({ retryable: true, meta: { status: 429, retryAfterMs: 1000 } });
+
     // Everything rate limited from the start: the call throws (retryable) after BREAKER_STREAK requests.
     for (const id of ["4", "5", "6", "7", "8"]) limited.add(id);
     const calls: Calls = [];
@@ -252,7 +256,8 @@ describe("prelude target: writeUsers", () => {
     };
     const t = instance({}, lossy);
     const w = write({ externalId: "5" });
-    expect(await t.writeUsers([w])).toMatchObject([{ status: "failed", retryable: true, reason: expect.stringMatching(/^http|target_network/) }]);
+    // Alone in its call: nothing went through, so the call throws (retryable) for the engine to re-send.
+    await expect(t.writeUsers([w])).rejects.toMatchObject({ code: "TARGET_NETWORK", retryable: true });
     const [again] = await t.writeUsers([w]);
     expect(again).toMatchObject({ externalId: "5", status: "created", reason: "recovered_after_retry" });
     expect(again!.targetId).toBe(sim.store.findByExternalId("5")!.id);

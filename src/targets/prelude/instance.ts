@@ -93,7 +93,7 @@ export class PreludeInstance implements TargetInstance {
    * - 429/5xx/timeouts → `failed`, `retryable: true` (the engine retries that user). After
    *   BREAKER_STREAK in a row the call stops sending: it throws when nothing succeeded in it yet
    *   (the engine backs off and re-sends; finished users answer from memory), else the rest are
-   *   deferred as retryable failures.
+   *   deferred as retryable failures. A call in which nothing went through throws the last error.
    * Thrown: abort, 401/403 (bad key), 404 on create (unknown app).
    */
   async writeUsers(batch: UserWrite[]): Promise<UserOutcome[]> {
@@ -101,11 +101,13 @@ export class PreludeInstance implements TargetInstance {
     let streak = 0;
     let progressed = false;
     let breaker: unknown;
+    let last: unknown;
     for (const w of batch) {
       const externalId = w.user.externalId;
       const memo = this.done.get(w);
       if (memo) {
         out.push(memo);
+        progressed = true;
         continue;
       }
       if (breaker !== undefined) {
@@ -123,6 +125,7 @@ export class PreludeInstance implements TargetInstance {
           throw e;
         } else if (isAuthmigrateError(e) && e.retryable) {
           o = { externalId, status: "failed", reason: reasonOf(e), retryable: true };
+          last = e;
           if (++streak >= BREAKER_STREAK) {
             if (!progressed) throw e;
             breaker = e;
@@ -138,6 +141,9 @@ export class PreludeInstance implements TargetInstance {
       if (!(o.status === "failed" && o.retryable)) this.done.set(w, o);
       out.push(o);
     }
+    // Nothing in this call went through (every user hit 429/5xx/timeout): the call as a whole
+    // could not proceed — throw, so the engine backs off (honouring Retry-After) and re-sends.
+    if (!progressed && last !== undefined) throw last;
     return out;
   }
 
