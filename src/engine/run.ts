@@ -16,6 +16,7 @@ import { DEFAULT_RETRY, TaskPool } from "./retry.js";
 import { openSession, type Session } from "./session.js";
 import type { ForcedStrategy } from "./strategy.js";
 import { writeUsersReliably } from "./write-users.js";
+import { splitByBytes } from "./split-batch.js";
 import { openWriteBack, type WriteBack } from "../sources/write-back.js";
 
 export interface RunOptions {
@@ -183,11 +184,11 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
       await writeBack?.write(immediate.flatMap((r) => (r.targetId && r.status !== "failed" && r.status !== "pending" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));
       await writer?.flush();
       tracker.tick(decisions.length - writes.length);
-      if (writes.length) {
+      for (const part of writes.length ? splitByBytes(writes, target.capabilities.maxBatchBytes) : []) {
         await pool.push(async () => {
-          const outcomes = await writeUsersReliably(instance, writes.map((x) => x.w), { retry, userRounds: config.run.retries });
+          const outcomes = await writeUsersReliably(instance, part.map((x) => x.w), { retry, userRounds: config.run.retries });
           const rows: LedgerUserWrite[] = [];
-          for (const { d, w } of writes) {
+          for (const { d, w } of part) {
             const o = outcomes.get(w.user.externalId)!;
             rows.push(ledgerRow(d, o));
             record(lineOf(d, o.status, { ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.reason ? { reason: o.reason } : {}) }), o.retryable ?? false);
@@ -195,7 +196,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
           }
           await ledger.recordUsers(run!.id, rows);
           await writeBack?.write(rows.flatMap((r) => (r.targetId && r.status !== "failed" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));
-          tracker.tick(writes.length);
+          tracker.tick(part.length);
         });
       }
       if (opts.signal?.aborted) {
