@@ -211,8 +211,9 @@ export class Auth0Instance implements TargetInstance {
       try {
         return await this.api<Auth0Job>("POST", "/api/v2/jobs/users-imports", { body: form });
       } catch (e) {
-        // A 429 here (rate limit, or a third concurrent job of someone else) created nothing: wait and re-post.
-        if (!isAuthmigrateError(e) || e.meta.status !== 429) throw e;
+        // A 429 for a third concurrent job (another process importing into the tenant) created
+        // nothing: wait for a slot and re-post. Other 429s (rate limit) go to the engine's retry.
+        if (!isAuthmigrateError(e) || e.meta.status !== 429 || !/\bjobs?\b/i.test(String(e.meta.providerMessage ?? ""))) throw e;
         const delay = Math.max(this.opts.pollIntervalMs, Number(e.meta.retryAfterMs ?? 0));
         if (Date.now() + delay > deadline) throw e;
         await sleep(delay, undefined, this.ctx.signal ? { signal: this.ctx.signal } : undefined);
@@ -278,7 +279,7 @@ export class Auth0Instance implements TargetInstance {
         const found = await this.findByEmail(p.email);
         if (!found) return { externalId, status: "failed", reason: "duplicated_user_not_found", retryable: true };
         // Our own user from an earlier attempt whose answer was lost (timeout, crash): still ours.
-        if (this.isOurs(found, w.user)) return { externalId, status: "created", targetId: found.user_id, ...note };
+        if (this.isOurs(found, w.user)) return { externalId, status: "created", targetId: found.user_id, reason: p.passwordNote ?? "already_imported" };
         return { externalId, status: "skipped", targetId: found.user_id, reason: "exists_by_email" };
       }
       const first = row.errors?.[0];
