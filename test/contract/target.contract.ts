@@ -262,7 +262,7 @@ export function defineTargetContract(name: string, makeHarness: MakeHarness, opt
         const ids = Array.from({ length: 12 }, (_, i) => i + 1);
         const { dir, h, instance } = await setup(ids);
         const sim = h.simulator!;
-        sim.faults.set({ match: sim.isUserWrite, burst429: { windows: [{ fromMs: 0, toMs: 1200 }], retryAfterSec: 1 } });
+        sim.faults.set({ match: sim.isUserWrite, burst429: { windows: [{ fromMs: 0, toMs: 500 }], retryAfterSec: 1 } });
         const report = await runMigration({ config: configFor(h), cwd: dir });
         expect(report.counts).toMatchObject({ total: 12, created: 12, failed: 0 });
         expect(sim.faults.counts().burst429).toBeGreaterThan(0);
