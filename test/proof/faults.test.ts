@@ -8,12 +8,11 @@ import type { Context } from "hono";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
-import { generateLegacyDb } from "../../src/demo/generate-legacy.js";
 import { runMigration, type RunReport } from "../../src/engine/run.js";
 import { verifyMigration } from "../../src/engine/verify.js";
 import { startCalimatic, type RunningCalimatic } from "../../src/simulators/calimatic/index.js";
 import { tempDir } from "../helpers.js";
-import { calimaticConfig, consistency, readLedger, readReport, storeSnapshot } from "./shared.js";
+import { calimaticConfig, consistency, demoOrgs, demoSource, demoWithOracle, readLedger, readReport, storeSnapshot } from "./shared.js";
 
 const USERS = 1500;
 /**
@@ -28,24 +27,11 @@ let legacyDir: string;
 let expected: Map<string, string>;
 
 beforeAll(async () => {
-  legacyDir = tempDir("am-proof-faults-");
-  generateLegacyDb({ file: path.join(legacyDir, "legacy.db"), users: USERS });
-  // The oracle: what a clean run (no faults) leaves in an empty Calimatic.
-  const clean = await startCalimatic({ bcryptCost: 4 });
-  try {
-    const report = await runMigration({ config: parseConfig(calimaticConfig(clean, { source: src(legacyDir), orgs: orgs(legacyDir), run: { rateLimit: 1000 } })), cwd: tempDir("am-proof-clean-") });
-    expect(report.counts.failed).toBeGreaterThan(0); // invalid emails, over-long names…: reported, never sent
-    expected = storeSnapshot(clean);
-  } finally {
-    await clean.close();
-  }
+  ({ dir: legacyDir, expected } = await demoWithOracle(USERS, "am-proof-faults-"));
 }, 60_000);
 
-const src = (dir: string) => ({ type: "sqlite" as const, path: path.join(dir, "legacy.db"), table: "Users", orderBy: ["CreatedDate", "Id"] });
-const orgs = (dir: string) => ({
-  source: { type: "sqlite" as const, path: path.join(dir, "legacy.db"), table: "Tenants", orderBy: ["Id"] },
-  fields: { externalId: "Id", name: "Name", slug: "Slug", domain: "Domain", type: "Type", plan: "Plan" },
-});
+const src = demoSource;
+const orgs = demoOrgs;
 
 describe("proof: a flaky provider loses and duplicates nobody", () => {
   let sim: RunningCalimatic;

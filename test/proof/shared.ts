@@ -4,11 +4,15 @@
  * missing users, a ledger that disagrees with the target.
  */
 import Database from "better-sqlite3";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ConfigInput } from "../../src/config/schema.js";
 import { demoConfig } from "../../src/demo/demo-config.js";
-import type { RunningCalimatic } from "../../src/simulators/calimatic/index.js";
+import { startCalimatic, type RunningCalimatic } from "../../src/simulators/calimatic/index.js";
+import { parseConfig } from "../../src/config/load.js";
+import { runMigration } from "../../src/engine/run.js";
+import { generateLegacyDb } from "../../src/demo/generate-legacy.js";
+import { tempDir } from "../helpers.js";
 
 export const CLI = [path.resolve("node_modules/tsx/dist/cli.mjs"), path.resolve("src/cli/bin.ts")];
 
@@ -44,7 +48,9 @@ export interface LedgerRow {
   reason: string | null;
 }
 
+/** The ledger's user rows (none when the run was killed before it created the ledger). */
 export function readLedger(file: string): LedgerRow[] {
+  if (!existsSync(file)) return [];
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     return db.prepare("SELECT external_id, email, target_id, status, reason FROM am_users").all() as LedgerRow[];
@@ -121,3 +127,26 @@ export function storeSnapshot(sim: RunningCalimatic): Map<string, string> {
 }
 
 export { prng } from "../../src/demo/prng.js";
+
+/** The demo's legacy SQLite DB (`generateLegacyDb`) as the user and org source, by absolute path. */
+export const demoSource = (dir: string) => ({ type: "sqlite" as const, path: path.join(dir, "legacy.db"), table: "Users", orderBy: ["CreatedDate", "Id"] });
+export const demoOrgs = (dir: string) => ({
+  source: { type: "sqlite" as const, path: path.join(dir, "legacy.db"), table: "Tenants", orderBy: ["Id"] },
+  fields: { externalId: "Id", name: "Name", slug: "Slug", domain: "Domain", type: "Type", plan: "Plan" },
+});
+
+/**
+ * A fresh demo legacy DB of `users` users in a new directory, and the oracle: what a clean,
+ * uninterrupted run leaves in an empty Calimatic (`externalId → email`).
+ */
+export async function demoWithOracle(users: number, prefix: string): Promise<{ dir: string; expected: Map<string, string> }> {
+  const dir = tempDir(prefix);
+  generateLegacyDb({ file: path.join(dir, "legacy.db"), users });
+  const clean = await startCalimatic({ bcryptCost: 4 });
+  try {
+    await runMigration({ config: parseConfig(calimaticConfig(clean, { source: demoSource(dir), orgs: demoOrgs(dir), run: { rateLimit: 1000 } })), cwd: tempDir(`${prefix}clean-`) });
+    return { dir, expected: storeSnapshot(clean) };
+  } finally {
+    await clean.close();
+  }
+}
