@@ -12,7 +12,7 @@ import { planUsers } from "./plan-users.js";
 import { ProgressTracker, type ProgressFn } from "./progress.js";
 import { openUserSource, readMappedUsers } from "./read.js";
 import { ReportWriter, warningTexts, type ReportLine } from "./report-writer.js";
-import { DEFAULT_RETRY, TaskPool } from "./retry.js";
+import { DEFAULT_RETRY, TaskPool, withRetry } from "./retry.js";
 import { openSession, type Session } from "./session.js";
 import type { ForcedStrategy } from "./strategy.js";
 import { writeUsersReliably } from "./write-users.js";
@@ -140,7 +140,9 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
     if (!instance.lookupUsers) return new Map();
     // A dry run always asks: it is the only way to report "already exists" before writing.
     const ask = target.capabilities.idempotentCreate && !dryRun ? creates.filter((d) => d.recovering) : creates;
-    return ask.length ? instance.lookupUsers(ask.map((d) => d.user!)) : new Map();
+    if (!ask.length) return new Map();
+    // Reads are retried like writes: a 5xx on a lookup must not abort the run.
+    return withRetry(() => instance.lookupUsers!(ask.map((d) => d.user!)), retry);
   };
 
   try {

@@ -6,6 +6,7 @@ import { responseBody } from "../http/errors.js";
 import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import type { Auth0Options } from "./index.js";
 import { AUTH0_FILE_MAX, auth0UserId, roundsByEmail, splitByBytes, toImportUser, type PreparedUser, type RecordOptions } from "./records.js";
+import { mapLimit } from "../../util/map-limit.js";
 
 export interface Auth0Job {
   id: string;
@@ -32,19 +33,6 @@ export interface Auth0User {
 /** Error codes of `/errors` that mean "this user already exists (by email)". */
 const EXISTS_CODES = new Set(["DUPLICATED_USER", "CONFLICT_EMAIL"]);
 
-/** Runs `fn` over `items` with at most `limit` in flight, results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** A counting semaphore: at most `n` import jobs of this instance in flight (Auth0 allows 2 per tenant). */
 class Semaphore {

@@ -3,6 +3,7 @@ import { hashPassword, verifyPassword as verifyBetterAuthPassword } from "better
 import { getMigrations } from "better-auth/db/migration";
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors.js";
 import { verifyPassword as verifyLegacyPassword } from "../../hashes/index.js";
+import { isValidEmail } from "../../mapping/normalize.js";
 import type { Identity, MigrationOrg, MigrationUser } from "../../model/user.js";
 import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import {
@@ -223,6 +224,8 @@ export class BetterAuthInstance implements TargetInstance {
     const h = this.h;
     const email = normalEmail(user.email);
     if (!email) throw new UserFailure("no_email");
+    // better-auth's own API refuses such an address: an account created with it could never sign in.
+    if (!isValidEmail(email)) throw new UserFailure("invalid_email");
     const existing = known.emails.get(email);
     if (existing) return { outcome: { externalId: user.externalId, status: "skipped", targetId: existing, reason: "exists_by_email" } };
     const ban = this.banColumns(user);

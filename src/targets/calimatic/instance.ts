@@ -5,6 +5,7 @@ import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOut
 import { CalimaticApi, type CalimaticUser, type ImportItem } from "./client.js";
 import { MIGRATED_BY, isOurs, mapImportResponse, toImportItem, toOutcome, toView, type RawOutcome } from "./map.js";
 import type { CalimaticTargetOptions } from "./options.js";
+import { mapLimit } from "../../util/map-limit.js";
 
 export const CALIMATIC_MAX_BATCH = 500;
 
@@ -17,19 +18,6 @@ function withoutMark(metadata: Record<string, unknown> | undefined): Record<stri
 
 type PerId = { targetId: string; ok: boolean; reason?: string };
 
-/** Runs `fn` over `items` with at most `limit` in flight, results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 const reasonOf = (e: unknown): string => {
   if (isAuthmigrateError(e)) {
