@@ -6,31 +6,17 @@
  * PROOF_KILLS (default 10) raises the number of kills for a longer local run; PROOF_SEED picks
  * other kill points.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCalimatic, type RunningCalimatic } from "../../src/simulators/calimatic/index.js";
 import { tempDir } from "../helpers.js";
-import { CLI, calimaticConfig, consistency, demoOrgs, demoSource, demoWithOracle, prng, readLedger, storeSnapshot } from "./shared.js";
+import { calimaticConfig, cli, consistency, demoOrgs, demoSource, demoWithOracle, prng, readLedger, storeSnapshot } from "./shared.js";
 
 const USERS = 1500;
 const KILLS = Number(process.env.PROOF_KILLS ?? 10);
 const SEED = Number(process.env.PROOF_SEED ?? 20260501);
-
-/** Runs the CLI without blocking this process's event loop (the simulator answers from it). */
-function cli(cwd: string, args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
 
 describe("proof: kill -9 at random points", () => {
   let sim: RunningCalimatic | undefined;

@@ -4,6 +4,7 @@
  * missing users, a ledger that disagrees with the target.
  */
 import Database from "better-sqlite3";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ConfigInput } from "../../src/config/schema.js";
@@ -149,4 +150,22 @@ export async function demoWithOracle(users: number, prefix: string): Promise<{ d
   } finally {
     await clean.close();
   }
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI without blocking this process's event loop (an in-process simulator answers from it). */
+export function cli(cwd: string, args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
 }
