@@ -100,6 +100,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const writer = dryRun ? undefined : new ReportWriter(path.resolve(session.cwd, config.run.outDir));
   const tempPasswords = new TemporaryPasswordFile(path.resolve(session.cwd, config.passwords.temporaryPasswordsFile));
   const tracker = new ProgressTracker(opts.only ? undefined : await source.count().catch(() => undefined), counts, opts.onProgress);
+  const canReset = !dryRun && instance.sendPasswordResets !== undefined;
   const toReset: string[] = [];
   const writeBack: WriteBack | undefined = !dryRun && config.run.writeBack ? await openWriteBack(config.source, config.run.writeBack, session.cwd) : undefined;
   let status: "completed" | "failed" | "interrupted" = "completed";
@@ -194,7 +195,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
             const o = outcomes.get(w.user.externalId)!;
             rows.push(ledgerRow(d, o));
             record(lineOf(d, o.status, { ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.reason ? { reason: o.reason } : {}) }), o.retryable ?? false);
-            if (o.status === "created" && o.targetId && wantsReset(d, resetPolicy)) toReset.push(o.targetId);
+            if (canReset && o.status === "created" && o.targetId && wantsReset(d, resetPolicy)) toReset.push(o.targetId);
           }
           await ledger.recordUsers(run!.id, rows);
           await writeBack?.write(rows.flatMap((r) => (r.targetId && r.status !== "failed" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));

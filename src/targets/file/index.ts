@@ -87,11 +87,12 @@ export const fileTarget = {
         let chunk = "";
         for (const w of batch) {
           const id = w.user.externalId;
+          // Only ids already in the file when the run started (crash recovery) are remembered: new
+          // writes are not added, so memory stays flat however many users go through.
           if (seen!.has(id)) {
             outcomes.push({ externalId: id, status: "skipped", targetId: id, reason: "exists" });
             continue;
           }
-          seen!.add(id);
           chunk += JSON.stringify(w.user) + "\n";
           outcomes.push({ externalId: id, status: "created", targetId: id });
         }
@@ -103,8 +104,7 @@ export const fileTarget = {
         return views.get(targetId);
       },
       async countUsers() {
-        seen ??= existingIds(file);
-        return seen.size;
+        return existingIds(file).size;
       },
       async deleteUsers(ids) {
         return ids.map((targetId) => ({ targetId, ok: false, reason: "the file target is append-only; delete the file to start over" }));
