@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SourceConfigSchema } from "../sources/types.js";
 import { WriteBackSchema } from "../sources/write-back.js";
 import type { MigrationUserInput } from "../model/user.js";
+import { ServeConfigSchema } from "../server/config.js";
 
 /** A field map value: the source column (or dot path for JSON sources) to read. */
 const column = z.string().min(1);
@@ -150,6 +151,8 @@ export const ConfigSchema = z
     target: TargetConfigSchema,
     ledger: LedgerSchema.default({ url: ".authmigrate/ledger.sqlite" }),
     run: RunSchema.default(RunSchema.parse({})),
+    /** `authmigrate serve` (lazy on-login migration); see docs/serve.md. */
+    serve: ServeConfigSchema.optional(),
   })
   .strict();
 

@@ -1,0 +1,10 @@
+export { createServer, enabledRoutes, preludeUser, ROUTES, type ServerOptions } from "./app.js";
+export { auth0Profile, auth0Scripts, type Auth0Profile } from "./auth0.js";
+export { ServeConfigSchema, type ServeConfig, type ServeConfigInput } from "./config.js";
+export { LegacyUnavailableError, isLegacyUnavailable } from "./errors.js";
+export { LazyRecorder, LAZY_REASON, LAZY_STRATEGY, type LazyOutcome } from "./lazy.js";
+export { openLegacyLookup, lookupSql, type LegacyLookup } from "./legacy-lookup.js";
+export { stderrLogger, type LogEntry, type Logger } from "./log.js";
+export { checkSignature, signBody, safeEqual, Lockout, SIGNATURE_HEADER } from "./security.js";
+export { startService, serveConfigOf, type RunningService, type StartOptions } from "./service.js";
+export { DbVerifier, OidcPasswordVerifier, userFromClaims, type LegacyResolver, type LegacyVerifier, type VerifyResult } from "./verifiers.js";
