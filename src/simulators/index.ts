@@ -7,7 +7,6 @@
  * picks it up automatically.
  */
 import { auth0Simulator } from "./auth0/index.js";
-import { auth0Simulator } from "./auth0/index.js";
 import { authgearSimulator } from "./authgear/index.js";
 import { calimaticSimulator } from "./calimatic/index.js";
 import type { FaultOptions } from "./kit.js";
@@ -40,7 +39,6 @@ export interface SimulatorDef {
 }
 
 export const simulators: Record<string, SimulatorDef> = {
-  auth0: auth0Simulator,
   auth0: auth0Simulator,
   authgear: authgearSimulator,
   calimatic: calimaticSimulator,
