@@ -4,10 +4,10 @@
  * status of the verifier (401 / 403 / 503), plus `WWW-Authenticate: Bearer` on 401.
  */
 import type { MiddlewareHandler } from "hono";
-import { TokenVerifier, type AuthContext, type AuthResult, type TokenVerifierOptions } from "./verifier.js";
+import { TokenVerifier, type AuthContext, type AuthResult, type Authenticator, type TokenVerifierOptions } from "./verifier.js";
 
-function verifierOf(v: TokenVerifier | TokenVerifierOptions): TokenVerifier {
-  return v instanceof TokenVerifier ? v : new TokenVerifier(v);
+function verifierOf(v: Authenticator | TokenVerifierOptions): Authenticator {
+  return typeof (v as Partial<Authenticator>).authenticate === "function" ? (v as Authenticator) : new TokenVerifier(v as TokenVerifierOptions);
 }
 
 function wwwAuthenticate(r: Extract<AuthResult, { ok: false }>): string | undefined {
@@ -16,7 +16,12 @@ function wwwAuthenticate(r: Extract<AuthResult, { ok: false }>): string | undefi
   return undefined;
 }
 
-const contextOf = (r: Extract<AuthResult, { ok: true }>): AuthContext => ({ claims: r.claims, source: r.source, token: r.token });
+const contextOf = (r: Extract<AuthResult, { ok: true }>): AuthContext => ({
+  claims: r.claims,
+  source: r.source,
+  token: r.token,
+  ...(r.identity !== undefined ? { identity: r.identity } : {}),
+});
 
 // ---------------------------------------------------------------- Express (and plain node:http)
 
@@ -36,7 +41,7 @@ export type ExpressLikeNext = (err?: unknown) => void;
  * itself. Works with Express and with a bare `http.createServer` handler (it only uses
  * `statusCode`, `setHeader`, `end`).
  */
-export function expressAuth(v: TokenVerifier | TokenVerifierOptions): (req: ExpressLikeRequest, res: ExpressLikeResponse, next: ExpressLikeNext) => void {
+export function expressAuth(v: Authenticator | TokenVerifierOptions): (req: ExpressLikeRequest, res: ExpressLikeResponse, next: ExpressLikeNext) => void {
   const verifier = verifierOf(v);
   return (req, res, next) => {
     verifier.authenticate(req.headers.authorization).then(
@@ -69,7 +74,7 @@ export interface FastifyLikeReply {
 }
 
 /** `preHandler` hook: `fastify.addHook("preHandler", fastifyAuth({...}))` or per route. Sets `request.auth`. */
-export function fastifyAuth(v: TokenVerifier | TokenVerifierOptions): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<void> {
+export function fastifyAuth(v: Authenticator | TokenVerifierOptions): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<void> {
   const verifier = verifierOf(v);
   return async (request, reply) => {
     const r = await verifier.authenticate(request.headers.authorization);
@@ -88,7 +93,7 @@ export function fastifyAuth(v: TokenVerifier | TokenVerifierOptions): (request: 
 export type HonoAuthEnv = { Variables: { auth: AuthContext } };
 
 /** Hono middleware: `app.use("/api/*", honoAuth({...}))`; handlers read `c.get("auth")`. */
-export function honoAuth(v: TokenVerifier | TokenVerifierOptions): MiddlewareHandler<HonoAuthEnv> {
+export function honoAuth(v: Authenticator | TokenVerifierOptions): MiddlewareHandler<HonoAuthEnv> {
   const verifier = verifierOf(v);
   return async (c, next) => {
     const r = await verifier.authenticate(c.req.header("authorization"));

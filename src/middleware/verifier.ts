@@ -40,11 +40,27 @@ export interface TokenVerifierOptions {
   now?: () => number;
 }
 
+/** The internal user a token stands for; identical whichever token type was presented. */
+export interface Identity {
+  userId: string;
+  [key: string]: unknown;
+}
+
 export interface AuthContext {
   claims: Claims;
-  /** Which system issued the token. */
-  source: "authgear" | "legacy";
+  /**
+   * Which system issued the token: `authgear` / `legacy` from `TokenVerifier`, `session` / `legacy`
+   * from `DualTokenVerifier`.
+   */
+  source: "authgear" | "session" | "legacy";
   token: string;
+  /** Set by `DualTokenVerifier`: the internal identity (absent only on the sign-up bootstrap route). */
+  identity?: Identity;
+}
+
+/** Anything the framework adapters can run: `TokenVerifier`, `DualTokenVerifier`, its `bootstrap()`. */
+export interface Authenticator {
+  authenticate(authorization: string | string[] | undefined | null): Promise<AuthResult>;
 }
 
 export type AuthResult =
@@ -59,7 +75,7 @@ interface KeyCache {
   fetchedAt: number;
 }
 
-export class TokenVerifier {
+export class TokenVerifier implements Authenticator {
   private readonly opts: TokenVerifierOptions;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
@@ -79,11 +95,8 @@ export class TokenVerifier {
 
   /** Verify an `Authorization` header value. */
   authenticate(authorization: string | string[] | undefined | null): Promise<AuthResult> {
-    const h = Array.isArray(authorization) ? authorization[0] : authorization;
-    if (!h) return Promise.resolve({ ok: false, status: 401, error: "missing_token" });
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (!m) return Promise.resolve({ ok: false, status: 401, error: "malformed_authorization_header" });
-    return this.verify(m[1]!);
+    const t = bearerToken(authorization);
+    return typeof t === "string" ? this.verify(t) : Promise.resolve(t);
   }
 
   async verify(token: string): Promise<AuthResult> {
@@ -189,6 +202,15 @@ export class TokenVerifier {
     this.jwksUri = conf.jwks_uri;
     return conf.jwks_uri;
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or the 401 answer. */
+export function bearerToken(authorization: string | string[] | undefined | null): string | Extract<AuthResult, { ok: false }> {
+  const h = Array.isArray(authorization) ? authorization[0] : authorization;
+  if (!h) return { ok: false, status: 401, error: "missing_token" };
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (!m) return { ok: false, status: 401, error: "malformed_authorization_header" };
+  return m[1]!;
 }
 
 function pick(cache: KeyCache, kid: string | undefined): VerifyKey | undefined {
