@@ -27,7 +27,7 @@ async function render(r: DemoResult): Promise<string> {
       ["email", "password", "legacy hash", "result", "stored"],
     ),
     "",
-    `try: npx authmigrate status -c ${r.dir}/authmigrate.config.json`,
+    `try: node dist/cli/bin.js status -c ${r.dir}/authmigrate.config.json   (installed as a package: npx authmigrate …)`,
   ];
   return out.join("\n");
 }
