@@ -85,7 +85,8 @@ function login(userNameOrEmail, password, callback) {${post}
   authmigratePost("/hooks/auth0/login", { identifier: userNameOrEmail, password: password }, function (err, status, json) {
     if (err) return callback(new Error("legacy login service unreachable"));
     if (status === 200 && json && json.profile && json.profile.user_id) return callback(null, json.profile);
-    if (status === 401) return callback(new WrongUsernameOrPasswordError(userNameOrEmail, "Invalid credentials"));
+    if (status === 401 && json && json.error === "invalid_credentials") return callback(new WrongUsernameOrPasswordError(userNameOrEmail, "Invalid credentials"));
+    if (status === 401) return callback(new Error("authmigrate rejected AUTHMIGRATE_SECRET"));
     if (status === 429) return callback(new Error("too many attempts, try again later"));
     return callback(new Error("legacy login service error " + status));
   });
