@@ -117,6 +117,8 @@ export function createMigratingFetch(opts: MigratingFetchOptions): MigratingFetc
   let generation = 0;
   let failedAt = -Infinity;
   let migrations = 0;
+  /** The single in-flight invalidating refresh: parallel 401s share one. */
+  let invalidating: Promise<string | null> | undefined;
 
   async function legacyToken(): Promise<string> {
     let t: string | null | undefined;
@@ -137,6 +139,17 @@ export function createMigratingFetch(opts: MigratingFetchOptions): MigratingFetc
       // a refresh that fails is "no usable session": the legacy path keeps the user signed in
       return null;
     }
+  }
+
+  /** A fresh token after `rejected` got a 401: another request's renewal if there was one, else one shared invalidating refresh. */
+  async function renewAfter401(rejected: string): Promise<string | null> {
+    if (invalidating) return invalidating;
+    const current = await refresh();
+    if (current && current !== rejected) return current;
+    invalidating ??= refresh(true).finally(() => {
+      invalidating = undefined;
+    });
+    return invalidating;
   }
 
   function migrateOnce(legacy: string): Promise<boolean> {
@@ -203,8 +216,8 @@ export function createMigratingFetch(opts: MigratingFetchOptions): MigratingFetc
     // Rule 5: a 401 on a new-provider token → invalidate, refresh once, retry once. Never for
     // legacy tokens, never twice (the retry's answer is returned as is).
     if (res.status !== 401 || !spare) return res;
-    const fresh = await refresh(true);
-    if (!fresh) return res;
+    const fresh = await renewAfter401(token);
+    if (!fresh || fresh === token) return res;
     emit({ type: "retry_401" });
     await res.body?.cancel().catch(() => undefined);
     return baseFetch(withToken(spare, fresh));

@@ -183,6 +183,16 @@ describe("createMigratingFetch", () => {
     expect(events).toEqual([{ type: "retry_401" }]);
   });
 
+  it("parallel 401s on the same revoked token share one invalidating refresh", async () => {
+    const session = fakeSession({ startWithSession: true });
+    const api = fakeApi((auth) => (auth === "Bearer sess-1" ? 401 : 200));
+    const f = createMigratingFetch({ fetch: api.fetch, flag: () => true, session, legacy: legacyOk });
+    const res = await Promise.all(Array.from({ length: 10 }, (_, i) => f(`${API}/p/${i}`)));
+    expect(res.every((r) => r.status === 200)).toBe(true);
+    expect(session.calls.invalidations).toBe(1);
+    expect(api.seen.filter((s) => s.auth === "Bearer sess-2")).toHaveLength(10);
+  });
+
   it("never loops: a second 401 is returned as is (one retry only)", async () => {
     const session = fakeSession({ startWithSession: true });
     const api = fakeApi(() => 401);
