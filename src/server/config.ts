@@ -92,14 +92,14 @@ export const ServeConfigSchema = z
     rateLimit: z
       .object({
         perIdentifier: RateRuleSchema.default({ max: 5, windowSec: 300, lockoutSec: 900 }),
-        perIp: RateRuleSchema.default({ max: 60, windowSec: 60, lockoutSec: 300 }),
+        perIp: RateRuleSchema.default({ max: 600, windowSec: 60, lockoutSec: 300 }),
         /** Take the client IP from the first X-Forwarded-For entry (only behind a trusted proxy). */
         trustProxy: z.boolean().default(false),
       })
       .strict()
       .default({
         perIdentifier: { max: 5, windowSec: 300, lockoutSec: 900 },
-        perIp: { max: 60, windowSec: 60, lockoutSec: 300 },
+        perIp: { max: 600, windowSec: 60, lockoutSec: 300 },
         trustProxy: false,
       }),
     /** Largest request body (413 above). */
