@@ -5,6 +5,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerHashCommand } from "./commands/hash.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerMigrateCommands } from "./commands/migrate.js";
+import { registerGenerateCommand, registerServeCommand } from "./commands/serve.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -19,6 +20,8 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerMigrateCommands(program);
   registerHashCommand(program);
+  registerServeCommand(program);
+  registerGenerateCommand(program);
   registerSimulateCommand(program);
   registerDemoCommand(program);
   return program;
