@@ -17,7 +17,7 @@ export type CheckStatus = "pass" | "fail" | "skip";
 
 /** One item of seed 000's verification checklist, machine-checked. */
 export interface Check {
-  id: "counts" | "present" | "no_duplicates" | "fields" | "memberships" | "roles" | "external_id" | "sign_in";
+  id: "counts" | "present" | "no_duplicates" | "fields" | "memberships" | "roles" | "licenses" | "external_id" | "sign_in";
   title: string;
   status: CheckStatus;
   /** What was measured: counts, or the first offending ids. */
@@ -69,6 +69,9 @@ function compareFields(user: MigrationUser, row: LedgerUser, view: TargetUserVie
   if (user.credential.kind === "hash" && HASH_SENT.has(row.strategy ?? "native") && !view.hasPassword) {
     out.push({ externalId: id, field: "password", expected: "present", actual: "missing" });
   }
+  if (view.missingLicenses?.length) {
+    out.push({ externalId: id, field: "licenses", expected: view.missingLicenses, actual: "missing" });
+  }
   if (view.externalId !== undefined && view.externalId !== id) {
     out.push({ externalId: id, field: "externalId", expected: id, actual: view.externalId });
   }
@@ -85,12 +88,13 @@ function compareFields(user: MigrationUser, row: LedgerUser, view: TargetUserVie
 
 const first = (ids: string[], n = 5): string => (ids.length ? `: ${ids.slice(0, n).join(", ")}${ids.length > n ? ` (+${ids.length - n} more)` : ""}` : "");
 
-function checklist(r: VerifyReport, lookups: boolean, externalIdsSeen: number, signInAsked: boolean): Check[] {
+function checklist(r: VerifyReport, lookups: boolean, externalIdsSeen: number, licensesSeen: number, signInAsked: boolean): Check[] {
   const byField = (pred: (m: Mismatch) => boolean): Mismatch[] => r.mismatches.filter(pred);
   const fieldMismatches = byField((m) => ["email", "status", "password"].includes(m.field));
   const membership = byField((m) => m.field.startsWith("memberships.") && !m.field.endsWith(".roles"));
   const roles = byField((m) => m.field.endsWith(".roles"));
   const ext = byField((m) => m.field === "externalId");
+  const lic = byField((m) => m.field === "licenses");
   const accounted = r.migrated + r.notMigrated;
   return [
     {
@@ -109,6 +113,12 @@ function checklist(r: VerifyReport, lookups: boolean, externalIdsSeen: number, s
     { id: "fields", title: "Email, status and password match", status: fieldMismatches.length ? "fail" : "pass", evidence: `${fieldMismatches.length} mismatches${first(fieldMismatches.map((m) => `${m.externalId}.${m.field}`))}` },
     { id: "memberships", title: "Users are assigned to the correct organizations", status: membership.length ? "fail" : "pass", evidence: `${membership.length} missing memberships${first(membership.map((m) => m.externalId))}` },
     { id: "roles", title: "Roles are correct", status: roles.length ? "fail" : "pass", evidence: `${roles.length} wrong roles${first(roles.map((m) => m.externalId))}` },
+    {
+      id: "licenses",
+      title: "App licenses assigned",
+      status: licensesSeen === 0 ? "skip" : lic.length ? "fail" : "pass",
+      evidence: licensesSeen === 0 ? "the target has no licenses" : `${licensesSeen} checked, ${lic.length} missing licenses${first(lic.map((m) => m.externalId))}`,
+    },
     {
       id: "external_id",
       title: "Legacy id preserved (externalId populated)",
@@ -159,6 +169,7 @@ async function verifyInSession(session: Session, opts: VerifyOptions): Promise<V
     ok: false,
   };
   let externalIdsSeen = 0;
+  let licensesSeen = 0;
   const source = await openUserSource(opts.config, opts.cwd);
   const tracker = new ProgressTracker(await source.count().catch(() => undefined), {}, opts.onProgress);
   const every = opts.sample && opts.sample > 0 ? opts.sample : 1;
@@ -191,6 +202,7 @@ async function verifyInSession(session: Session, opts: VerifyOptions): Promise<V
         if (!view) report.missingInTarget.push(user.externalId);
         else {
           if (view.externalId !== undefined) externalIdsSeen++;
+          if (view.missingLicenses !== undefined) licensesSeen++;
           // A linked pre-existing account carries the target's data, not ours: only presence is checked.
           if (row.createdRun !== null || row.status !== "skipped") compareFields(user, row, view, orgIds, report.mismatches);
         }
@@ -210,7 +222,7 @@ async function verifyInSession(session: Session, opts: VerifyOptions): Promise<V
   for (const cred of opts.signIn ?? []) {
     report.signIns.push({ email: cred.email, ok: instance.signIn ? await instance.signIn(cred.email, cred.password).catch(() => false) : false });
   }
-  report.checks = checklist(report, !!instance.lookupUsers, externalIdsSeen, (opts.signIn ?? []).length > 0);
+  report.checks = checklist(report, !!instance.lookupUsers, externalIdsSeen, licensesSeen, (opts.signIn ?? []).length > 0);
   report.ok = report.checks.every((c) => c.status !== "fail");
   return report;
 }

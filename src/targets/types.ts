@@ -66,6 +66,8 @@ export interface TargetUserView {
   targetId: string;
   /** The legacy id as the target stores it, when it stores one (seed 000: "externalId is populated"). */
   externalId?: string;
+  /** Licenses/app assignments the target's config promises every migrated user but this one lacks (seed 000: "app licenses assigned"). Undefined = the target has no such notion. */
+  missingLicenses?: string[];
   email?: string;
   name?: string;
   disabled?: boolean;

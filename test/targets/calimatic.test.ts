@@ -282,7 +282,7 @@ describe("calimatic target: read, resets, delete", () => {
       write({ externalId: "1", credential: { kind: "hash", format: "bcrypt", value: BCRYPT }, memberships: [{ orgExternalId: "o", roles: ["org_admin"] }] }, { orgTargetIds: { o: org.id } }),
       write({ externalId: "2", status: "disabled" }),
     ]);
-    expect(await t.getUser(a!.targetId!)).toEqual({ targetId: a!.targetId, email: "u1@school.edu", name: "Jane Smith", disabled: false, memberships: { [org.id]: ["org_admin"] }, hasPassword: true });
+    expect(await t.getUser(a!.targetId!)).toEqual({ targetId: a!.targetId, email: "u1@school.edu", name: "Jane Smith", disabled: false, memberships: { [org.id]: ["org_admin"] }, hasPassword: true, externalId: "1", missingLicenses: [] });
     expect(await t.getUser(b!.targetId!)).toMatchObject({ disabled: true, memberships: {}, hasPassword: false });
     expect(await t.getUser("00000000-0000-0000-0000-000000000000")).toBeUndefined();
     const found = await t.lookupUsers([user({ externalId: "1" }), user({ externalId: "x", email: "native@school.edu" }), user({ externalId: "y" })]);

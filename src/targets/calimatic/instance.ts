@@ -158,7 +158,7 @@ export class CalimaticInstance implements TargetInstance {
 
   async getUser(targetId: string): Promise<TargetUserView | undefined> {
     const u: CalimaticUser | undefined = await this.api.getUser(targetId);
-    return u ? toView(u) : undefined;
+    return u ? toView(u, this.options.defaultApplications) : undefined;
   }
 
   /** `totalUsers` of `/tools/migration-status` (includes users that were there before the migration). */

@@ -151,7 +151,12 @@ export function toOutcome(w: UserWrite, raw: RawOutcome, ours: boolean): UserOut
   return { externalId, status: "skipped", targetId: raw.targetId, reason: "exists_by_email" };
 }
 
-export function toView(u: CalimaticUser): TargetUserView {
+function licenseApps(u: CalimaticUser): string[] {
+  return (u.licenses ?? []).flatMap((l) => (typeof l === "string" ? [l] : l && typeof l === "object" && typeof (l as { application?: unknown }).application === "string" ? [(l as { application: string }).application] : []));
+}
+
+export function toView(u: CalimaticUser, expectedApplications: readonly string[] = []): TargetUserView {
+  const held = licenseApps(u);
   const orgId = u.organization?.id ?? u.organizationId ?? undefined;
   const name = [u.firstName, u.lastName].filter(Boolean).join(" ");
   return {
@@ -161,5 +166,7 @@ export function toView(u: CalimaticUser): TargetUserView {
     ...(u.status !== undefined ? { disabled: u.status === "disabled" } : {}),
     memberships: orgId ? { [orgId]: u.role ? [u.role] : [] } : {},
     hasPassword: u.hasPassword === true,
+    ...(u.externalId ? { externalId: u.externalId } : {}),
+    ...(u.licenses !== undefined ? { missingLicenses: expectedApplications.filter((a) => !held.includes(a)) } : {}),
   };
 }
