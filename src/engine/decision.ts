@@ -25,6 +25,8 @@ export interface Decision {
   strategyReason?: string;
   /** The ledger recorded an intent for this user but no outcome (a crash mid-request): look it up before creating. */
   recovering?: boolean;
+  /** Written without part of it (an organization that does not exist yet): not recorded as done. */
+  incomplete?: boolean;
   /** Warnings kept for the report (truncated names, unknown roles…). */
   warnings: Issue[];
 }

@@ -92,8 +92,9 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const resetPolicy = opts.reset ?? config.passwords.reset;
   const retry = { ...DEFAULT_RETRY, retries: config.run.retries };
 
-  if (!dryRun) await instance.prepare();
-  const { map: orgTargetIds, summary: orgs } = await syncOrgs(session, dryRun);
+  // Like every request, the first ones are retried: one 429 or 500 must not abort the run.
+  if (!dryRun) await withRetry(() => instance.prepare(), retry);
+  const { map: orgTargetIds, summary: orgs } = await syncOrgs(session, dryRun, retry);
 
   const source = await openUserSource(config, session.cwd);
   const run = dryRun ? undefined : await ledger.startRun("run");
@@ -129,7 +130,9 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const ledgerRow = (d: Decision, o: { status: LedgerUserWrite["status"]; targetId?: string; reason?: string }): LedgerUserWrite => ({
     externalId: d.externalId!,
     email: d.email ?? null,
-    digest: o.status === "failed" || o.status === "pending" ? null : (d.digest ?? null),
+    // No digest when the outcome is not final or the write was partial (an org was missing):
+    // the next run then sees a change and completes the user.
+    digest: o.status === "failed" || o.status === "pending" || d.incomplete ? null : (d.digest ?? null),
     targetId: o.targetId ?? d.targetId ?? null,
     status: o.status,
     reason: o.reason ?? null,
@@ -249,7 +252,10 @@ function toWrite(d: Decision, orgTargetIds: Record<string, string>, tempPassword
   for (const m of user.memberships) {
     const id = orgTargetIds[m.orgExternalId];
     if (id) resolved[m.orgExternalId] = id;
-    else d.warnings.push({ code: "invalid_record", severity: "warning", field: "memberships", message: `organization ${m.orgExternalId} does not exist in the target; membership not created` });
+    else {
+      d.incomplete = true;
+      d.warnings.push({ code: "invalid_record", severity: "warning", field: "memberships", message: `organization ${m.orgExternalId} does not exist in the target; membership not created (added by a later run once it exists)` });
+    }
   }
   let temp: string | undefined;
   if (d.strategy === "temporary" && d.kind === "create") {

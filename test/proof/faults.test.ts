@@ -16,9 +16,8 @@ import { calimaticConfig, consistency, demoOrgs, demoSource, demoWithOracle, rea
 
 const USERS = 1500;
 /**
- * Faults hit the user endpoints (import, resolve, lookups: everything the run retries). The run's
- * one-off calls before the first batch — prepare()'s migration-status and POST /organizations — are
- * NOT retried by the engine today: see the `it.fails` bug repros at the bottom.
+ * Faults hit the user endpoints (import, resolve, lookups). The run's one-off calls before the
+ * first batch — prepare()'s migration-status and POST /organizations — have their own cases below.
  */
 const onUserEndpoints = (c: Context): boolean => c.req.path.startsWith("/api/v1/users");
 const FAULTS = { failRate: 0.05, timeoutRate: 0.02, timeoutMs: 5_000, resetRate: 0.02, burst429: { everySeconds: 2, durationMs: 300 }, seed: 5, match: onUserEndpoints };
@@ -102,16 +101,10 @@ describe("proof: a flaky provider loses and duplicates nobody", () => {
   }, 120_000);
 });
 
-/**
- * BUGS found by this proof (engine/target code not owned here). Written as `it.fails`: each body
- * asserts the behaviour a user expects and currently fails; when the bug is fixed the test turns
- * red — switch it to `it`.
- */
-describe("proof: transient faults outside the user batches (known bugs)", () => {
-  // BUG: CalimaticInstance.prepare() (src/targets/calimatic/instance.ts, prepare → api.migrationStatus)
-  // is called once by runInSession (src/engine/run.ts `await instance.prepare()`) without withRetry:
-  // one 429/500 on GET /tools/migration-status aborts the whole `run` (exit 1, "→ 429 Too many requests").
-  it.fails("one 429 on the first request does not abort the run", async () => {
+/** Bugs this proof found, now fixed in the engine: requests outside the user batches are retried too. */
+describe("proof: transient faults outside the user batches", () => {
+  // Was: prepare() ran once without withRetry, so one 429 on GET /tools/migration-status aborted `run`.
+  it("one 429 on the first request does not abort the run", async () => {
     const sim = await startCalimatic({ bcryptCost: 4, faults: { burst429: { windows: [{ fromMs: 0, toMs: 300 }], retryAfterSec: 1 } } });
     try {
       const config = parseConfig(calimaticConfig(sim, { source: src(legacyDir), orgs: orgs(legacyDir), run: { rateLimit: 1000 } }));
@@ -122,12 +115,8 @@ describe("proof: transient faults outside the user batches (known bugs)", () => 
     }
   }, 60_000);
 
-  // BUG: POST /organizations (CalimaticInstance.upsertOrgs → api.createOrg, src/targets/calimatic/instance.ts)
-  // is not retried: one 500 marks the org failed for the run, and its users are imported WITHOUT
-  // their organization (warning only). A second run creates the org but leaves those users
-  // unchanged (their digest did not change), so they stay org-less and verify then fails on
-  // memberships.
-  it.fails("one 500 on POST /organizations: the users still end up in their organization", async () => {
+  // Was: one 500 on POST /organizations left the org failed for the run and its users org-less for good.
+  it("one 500 on POST /organizations: the users still end up in their organization", async () => {
     const sim = await startCalimatic({ bcryptCost: 4, faults: { failRate: 1, match: (c) => c.req.path === "/api/v1/organizations" && c.req.method === "POST" } });
     try {
       const dir = tempDir("am-proof-bug-");
