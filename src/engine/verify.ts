@@ -55,6 +55,8 @@ export interface VerifyOptions {
   onProgress?: ProgressFn;
 }
 
+const NOT_MIGRATED = /^(duplicate_of|inactive|transform_skip)/;
+
 /** Strategies under which the user's password hash was sent to the target. */
 const HASH_SENT = new Set(["native", "re-encode"]);
 
@@ -186,7 +188,9 @@ async function verifyInSession(session: Session, opts: VerifyOptions): Promise<V
           else report.notMigrated++;
           continue;
         }
-        if (!row.targetId || row.status === "failed" || row.status === "rolled_back") {
+        // A record deliberately left out this time (duplicate loser, inactive, transform skip) is
+        // accounted for with its reason, even if an earlier run had linked it to a target user.
+        if (!row.targetId || row.status === "failed" || row.status === "rolled_back" || (row.status === "skipped" && NOT_MIGRATED.test(row.reason ?? ""))) {
           report.notMigrated++;
           continue;
         }

@@ -151,10 +151,27 @@ export class CalimaticStore {
 
   // ------------------------------------------------------------------ users
 
+  /** email → user id; rebuilt when `users` was changed behind the store's back (tests seed it directly). */
+  private emailIndex = new Map<string, string>();
+  private indexedSize = -1;
+
+  private insertUser(user: SimUser): void {
+    const inSync = this.indexedSize === this.users.size;
+    this.users.set(user.id, user);
+    if (inSync) {
+      this.emailIndex.set(user.email, user.id);
+      this.indexedSize = this.users.size;
+    }
+  }
+
   findUserByEmail(email: string): SimUser | undefined {
     const e = email.trim().toLowerCase();
-    for (const u of this.users.values()) if (u.email === e) return u;
-    return undefined;
+    if (this.indexedSize !== this.users.size) {
+      this.emailIndex = new Map([...this.users.values()].map((u) => [u.email, u.id]));
+      this.indexedSize = this.users.size;
+    }
+    const u = this.users.get(this.emailIndex.get(e) ?? "");
+    return u && u.email === e ? u : undefined;
   }
 
   findUsersByExternalId(externalId: string): SimUser[] {
@@ -184,7 +201,7 @@ export class CalimaticStore {
       email: u.email.trim().toLowerCase(),
       password: u.password === undefined ? null : await bcryptOf(u.password, this.bcryptCost),
     };
-    this.users.set(user.id, user);
+    this.insertUser(user);
     return user;
   }
 
@@ -275,7 +292,7 @@ export class CalimaticStore {
         updatedAt: at,
         lastLoginAt: null,
       };
-      this.users.set(user.id, user);
+      this.insertUser(user);
       if (sendInvites) this.outbox.push({ kind: "invite", to: email, userId: user.id, token: token(), at });
       result.created++;
       result.users.push({ email, userId: user.id, status: "user_created" });
