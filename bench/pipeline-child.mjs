@@ -14,7 +14,7 @@ if (mode === "scan") {
   db.close();
 } else {
   const config = parseConfig({
-    source: { type: "sqlite", path: "legacy.db", table: "Users", orderBy: ["Id"], pageSize: 5000 },
+    source: { type: "sqlite", path: "legacy.db", table: "Users", orderBy: ["Id"], pageSize: 1000 },
     mapping: {
       fields: {
         externalId: "Id", email: "Email", givenName: "FirstName", familyName: "LastName", password: "PasswordHash",
@@ -24,7 +24,7 @@ if (mode === "scan") {
     },
     target: { type: "file", path: "out/users.ndjson" },
     ledger: { url: "ledger.sqlite" },
-    run: { batchSize: 2000, concurrency: 2, outDir: "out" },
+    run: { batchSize: 1000, concurrency: 2, outDir: "out" },
   });
   const report = await runMigration({ config, cwd: dir });
   rows = report.counts.total ?? 0;
