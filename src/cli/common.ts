@@ -14,3 +14,16 @@ export function withConfig(cmd: Command): Command {
 export function load(opts: CommonOptions): Promise<LoadedConfig> {
   return loadConfig(opts.config);
 }
+
+/** Long-running commands (serve, simulate) stay up until SIGINT/SIGTERM, then close cleanly. */
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
+}

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { AuthmigrateError } from "../../errors.js";
 import { auth0Scripts } from "../../server/auth0.js";
 import { startService, type RunningService, type StartOptions } from "../../server/service.js";
-import { load, withConfig, type CommonOptions } from "../common.js";
+import { load, waitForSignal, withConfig, type CommonOptions } from "../common.js";
 
 export interface ServeCliOptions extends CommonOptions {
   port?: string;
@@ -20,17 +20,6 @@ export interface ServeDeps {
   start?: StartOptions;
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-  });
-}
 
 function port(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;

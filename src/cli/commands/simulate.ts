@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { AuthmigrateError } from "../../errors.js";
 import type { Burst429, FaultOptions } from "../../simulators/kit.js";
 import { simulatorIds, simulators, type RunningSimulator, type SimulatorDef } from "../../simulators/index.js";
+import { waitForSignal } from "../common.js";
 
 export interface SimulateCliOptions {
   port?: string;
@@ -59,17 +60,6 @@ export function simulateFaults(o: SimulateCliOptions): FaultOptions | undefined 
   return f;
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-  });
-}
 
 /** Starts a simulator, prints its URL and credentials, runs until stopped, closes it. */
 export async function runSimulate(target: string, o: SimulateCliOptions, deps: SimulateDeps = {}): Promise<void> {
