@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import pg from "pg";
 import type { ConfigInput } from "../src/config/schema.js";
 
@@ -95,3 +96,13 @@ export async function freshPgDatabase(prefix: string): Promise<{ url: string; dr
     },
   };
 }
+
+/**
+ * argv (after `process.execPath`) that runs the CLI from source in ONE process: tsx's own `cli.mjs`
+ * runs scripts in a child process, so a SIGKILL/SIGTERM sent to it would never reach authmigrate.
+ */
+export const CLI_ARGS = [
+  "--import",
+  pathToFileURL(path.resolve("node_modules/tsx/dist/loader.mjs")).href,
+  path.resolve("src/cli/bin.ts"),
+];

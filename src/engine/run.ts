@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Config } from "../config/schema.js";
+import { errorMessage } from "../errors.js";
 import type { LedgerUserWrite } from "../ledger/types.js";
 import type { MappedRecord } from "../mapping/map-user.js";
 import type { UserWrite } from "../targets/types.js";
@@ -139,14 +140,23 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
     strategy: d.strategy ?? null,
   });
 
+  let lookupFailed: string | undefined;
   /** Users that may already exist in the target: link them instead of creating a duplicate. */
   const findExisting = async (creates: Decision[]): Promise<Map<string, { targetId: string; matchedBy: string }>> => {
     if (!instance.lookupUsers) return new Map();
     // A dry run always asks: it is the only way to report "already exists" before writing.
     const ask = target.capabilities.idempotentCreate && !dryRun ? creates.filter((d) => d.recovering) : creates;
     if (!ask.length) return new Map();
-    // Reads are retried like writes: a 5xx on a lookup must not abort the run.
-    return withRetry(() => instance.lookupUsers!(ask.map((d) => d.user!)), retry);
+    try {
+      // Reads are retried like writes: a 5xx on a lookup must not abort the run.
+      return await withRetry(() => instance.lookupUsers!(ask.map((d) => d.user!)), retry);
+    } catch (e) {
+      // Still failing after retries. A target whose create links existing users can go ahead and
+      // write; for the others, creating blind could duplicate, so these users fail (retryable).
+      if (target.capabilities.idempotentCreate) return new Map();
+      lookupFailed = `lookup_failed:${errorMessage(e).slice(0, 160)}`;
+      return new Map();
+    }
   };
 
   try {
@@ -161,6 +171,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
     for await (const decisions of planUsers(readFiltered(source), { ledger, claims, duplicates, ctx, chunkSize: batchSize })) {
       const immediate: LedgerUserWrite[] = [];
       const writes: { d: Decision; w: UserWrite }[] = [];
+      lookupFailed = undefined;
       const existing = await findExisting(decisions.filter((d) => d.kind === "create"));
       for (const d of decisions) {
         opts.onDecision?.(d);
@@ -175,6 +186,11 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
           if (!dryRun) immediate.push(ledgerRow(d, { status: st, targetId: found.targetId, reason }));
           continue;
         }
+        if (lookupFailed && d.kind === "create" && !dryRun) {
+          record(lineOf(d, "failed", { reason: lookupFailed }), true);
+          immediate.push(ledgerRow(d, { status: "failed", reason: lookupFailed }));
+          continue;
+        }
         if (d.strategy && (d.kind === "create" || d.kind === "update")) bump(strategies, d.strategy);
         if (dryRun || d.kind === "unchanged" || d.kind === "fail" || d.kind === "skip") {
           const st = dryRun && (d.kind === "create" || d.kind === "update") ? `would_${d.kind}` : STATUS_OF[d.kind];
@@ -182,7 +198,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
           if (!dryRun && d.externalId && (d.kind === "fail" || d.kind === "skip")) immediate.push(ledgerRow(d, { status: st as "failed" | "skipped", ...(d.reason ? { reason: d.reason } : {}) }));
           continue;
         }
-        writes.push({ d, w: toWrite(d, orgTargetIds, tempPasswords) });
+        writes.push({ d, w: toWrite(d, target.capabilities.orgs, orgTargetIds, tempPasswords) });
       }
       // Intent before the request: a crash from here on leaves `pending` rows, resolved by lookup next run.
       if (writes.length) immediate.push(...writes.map(({ d }) => ledgerRow(d, { status: "pending" })));
@@ -246,10 +262,11 @@ async function* filterRecords(records: AsyncIterable<MappedRecord>, only: RunOpt
   for await (const r of records) if (!only || only(r)) yield r;
 }
 
-function toWrite(d: Decision, orgTargetIds: Record<string, string>, tempPasswords: TemporaryPasswordFile): UserWrite {
+function toWrite(d: Decision, orgs: boolean, orgTargetIds: Record<string, string>, tempPasswords: TemporaryPasswordFile): UserWrite {
   const user = d.user!;
   const resolved: Record<string, string> = {};
-  for (const m of user.memberships) {
+  // Targets without organizations never get memberships: nothing to resolve, nothing missing.
+  for (const m of orgs ? user.memberships : []) {
     const id = orgTargetIds[m.orgExternalId];
     if (id) resolved[m.orgExternalId] = id;
     else {

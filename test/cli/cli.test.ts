@@ -2,13 +2,11 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { legacyConfig, tempDir, writeLegacyDb } from "../helpers.js";
+import { CLI_ARGS, legacyConfig, tempDir, writeLegacyDb } from "../helpers.js";
 
-const TSX = path.resolve("node_modules/tsx/dist/cli.mjs");
-const BIN = path.resolve("src/cli/bin.ts");
 
 function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [TSX, BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -4,9 +4,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { legacyConfig, tempDir, writeLegacyDb } from "../helpers.js";
+import { CLI_ARGS, legacyConfig, tempDir, writeLegacyDb } from "../helpers.js";
 
-const CLI = [path.resolve("node_modules/tsx/dist/cli.mjs"), path.resolve("src/cli/bin.ts")];
+const CLI = CLI_ARGS;
 const USERS = 3000;
 
 function countUsers(file: string): number {

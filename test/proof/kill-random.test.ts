@@ -103,5 +103,5 @@ describe("proof: kill -9 at random points", () => {
     );
     expect(kills.length).toBe(KILLS);
     expect(midMigration).toBeGreaterThanOrEqual(Math.min(KILLS, 6));
-  }, 60_000 + KILLS * 6_000);
+  }, 120_000 + KILLS * 12_000);
 });

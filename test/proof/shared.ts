@@ -13,9 +13,9 @@ import { startCalimatic, type RunningCalimatic } from "../../src/simulators/cali
 import { parseConfig } from "../../src/config/load.js";
 import { runMigration } from "../../src/engine/run.js";
 import { generateLegacyDb } from "../../src/demo/generate-legacy.js";
-import { tempDir } from "../helpers.js";
+import { CLI_ARGS, tempDir } from "../helpers.js";
 
-export const CLI = [path.resolve("node_modules/tsx/dist/cli.mjs"), path.resolve("src/cli/bin.ts")];
+export const CLI = CLI_ARGS;
 
 /** The demo's config (seed 000 field map, tenants, roles) pointed at a Calimatic simulator. */
 export function calimaticConfig(sim: RunningCalimatic, over: { run?: ConfigInput["run"]; target?: Record<string, unknown>; source?: ConfigInput["source"]; orgs?: ConfigInput["orgs"] } = {}): ConfigInput {
