@@ -79,7 +79,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   opts.onStep?.("run");
   const run = await runMigration({ config, cwd: dir, ...progress(opts, "run") });
   opts.onStep?.("verify");
-  const verify = await verifyMigration({ config, cwd: dir, ...progress(opts, "verify") });
+  // The demo accounts are the pilot credentials of seed 000's checklist ("login works").
+  const signIn = DEMO_ACCOUNTS.map((a) => ({ email: a.email, password: a.password }));
+  const verify = await verifyMigration({ config, cwd: dir, signIn, ...progress(opts, "verify") });
   opts.onStep?.("sign in demo accounts");
   const targetDb = path.join(dir, "auth.db");
   const signIns = await signInDemoAccounts(targetDb, DEMO_ACCOUNTS);
