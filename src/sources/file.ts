@@ -47,3 +47,9 @@ export function describeNonObject(v: unknown): string | undefined {
   if (v !== null && typeof v === "object" && !Array.isArray(v)) return undefined;
   return `expected an object, found ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`;
 }
+
+/** Files have no schema: the columns are the keys of the first parseable record. */
+export async function firstRecordColumns(records: AsyncIterable<{ row: Record<string, unknown>; error?: string }>): Promise<string[]> {
+  for await (const r of records) if (!r.error) return Object.keys(r.row);
+  return [];
+}

@@ -4,7 +4,7 @@ import Pick from "stream-json/filters/Pick.js";
 import StreamArray from "stream-json/streamers/StreamArray.js";
 import type { z } from "zod";
 import { AuthmigrateError } from "../errors.js";
-import { describeNonObject, SourceFile } from "./file.js";
+import { describeNonObject, firstRecordColumns, SourceFile } from "./file.js";
 import type { JsonSourceConfigSchema, Source, SourceRecord } from "./types.js";
 
 export type JsonSourceConfig = z.infer<typeof JsonSourceConfigSchema>;
@@ -32,10 +32,8 @@ export class JsonSource implements Source {
     return `json ${this.file.path}${this.key ? ` key ${this.key}` : ""}`;
   }
 
-  /** Keys of the first object element (files have no schema). */
-  async columns(): Promise<string[]> {
-    for await (const r of this.read()) if (!r.error) return Object.keys(r.row);
-    return [];
+  columns(): Promise<string[]> {
+    return firstRecordColumns(this.read());
   }
 
   count(): Promise<number | undefined> {

@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import type { z } from "zod";
-import { describeNonObject, SourceFile, stripBom } from "./file.js";
+import { describeNonObject, firstRecordColumns, SourceFile, stripBom } from "./file.js";
 import type { NdjsonSourceConfigSchema, Source, SourceRecord } from "./types.js";
 
 export type NdjsonSourceConfig = z.infer<typeof NdjsonSourceConfigSchema>;
@@ -22,9 +22,8 @@ export class NdjsonSource implements Source {
     return `ndjson ${this.file.path}`;
   }
 
-  async columns(): Promise<string[]> {
-    for await (const r of this.read()) if (!r.error) return Object.keys(r.row);
-    return [];
+  columns(): Promise<string[]> {
+    return firstRecordColumns(this.read());
   }
 
   count(): Promise<number | undefined> {
