@@ -76,6 +76,27 @@ export interface TargetUserView {
   hasPassword: boolean;
 }
 
+/**
+ * One user as the target holds it, in comparable form (reconcile): what `listUsers` returns and what
+ * `toTargetRecord` predicts for a legacy user. A field left undefined is one the target does not
+ * store (never compared). No credential ever appears here.
+ */
+export interface TargetUserRecord {
+  targetId: string;
+  /** The legacy id as stored by the target; undefined = not stored (reconcile resolves it through the ledger). */
+  externalId?: string;
+  /** Normalised (lower-cased) emails, primary first. */
+  emails: string[];
+  phones?: string[];
+  /** OAuth identities as `provider:providerUserId`. */
+  identities?: string[];
+  /** Profile in the target's own field names (e.g. better-auth `name`, WorkOS `first_name`). */
+  profile: Record<string, string>;
+  /** orgTargetId -> sorted roles. */
+  memberships?: Record<string, string[]>;
+  disabled?: boolean;
+}
+
 export interface TargetContext {
   /** Directory where the config lives; relative paths in target options resolve against it. */
   cwd: string;
@@ -113,6 +134,10 @@ export interface TargetInstance {
   sendPasswordResets?(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
   /** Prove a migrated user can sign in (verify's pilot credentials). */
   signIn?(email: string, password: string): Promise<boolean>;
+  /** Every user in the target, paged (reconcile). Any order: reconcile sorts. Optional. */
+  listUsers?(): AsyncIterable<TargetUserRecord>;
+  /** How a legacy user looks in this target once written, in `listUsers`'s form (reconcile compares the two). */
+  toTargetRecord?(user: MigrationUser, orgTargetIds: Record<string, string>): Omit<TargetUserRecord, "targetId">;
   deleteUsers(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
   close(): Promise<void>;
 }
