@@ -11,6 +11,8 @@ import { syncOrgs, type OrgSummary } from "./orgs.js";
 import { TemporaryPasswordFile, temporaryPassword } from "./passwords.js";
 import { planUsers } from "./plan-users.js";
 import { ProgressTracker, type ProgressFn } from "./progress.js";
+import { userFacts } from "./facts.js";
+import { startHeartbeat } from "./heartbeat.js";
 import { openUserSource, readMappedUsers } from "./read.js";
 import { ReportWriter, warningTexts, type ReportLine } from "./report-writer.js";
 import { DEFAULT_RETRY, TaskPool, withRetry } from "./retry.js";
@@ -106,6 +108,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const toReset: string[] = [];
   const writeBack: WriteBack | undefined = !dryRun && config.run.writeBack ? await openWriteBack(config.source, config.run.writeBack, session.cwd) : undefined;
   let status: "completed" | "failed" | "interrupted" = "completed";
+  const heartbeat = run ? startHeartbeat(ledger, run.id, tracker, session.limiter) : undefined;
 
   const record = (line: ReportLine, retryable = false): void => {
     counts.total!++;
@@ -138,6 +141,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
     status: o.status,
     reason: o.reason ?? null,
     strategy: d.strategy ?? null,
+    ...(d.user ? { facts: userFacts(d.user) } : {}),
   });
 
   let lookupFailed: string | undefined;
@@ -235,6 +239,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
     await writeBack?.close();
     tempPasswords.close();
     await writer?.close();
+    await heartbeat?.stop();
     if (run) await ledger.finishRun(run.id, status, counts);
     tracker.tick(0, true);
   }

@@ -1,8 +1,8 @@
 import pg from "pg";
 import { AuthmigrateError } from "../errors.js";
 import { parseDbUrl, unreachable, type DbTarget } from "../sources/db-url.js";
-import { countsByStatus, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
-import { LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
+import { countsByStatus, factParams, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
+import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL, USER_UPSERT_PARAMS } from "./schema-sql.js";
 import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
 
 const PAGE = 1000;
@@ -36,6 +36,7 @@ export class PostgresLedger implements Ledger {
           // Serialise DDL between processes starting at the same time.
           await client.query("SELECT pg_advisory_lock(727274)");
           for (const ddl of LEDGER_DDL) await client.query(ddl.replace("INTEGER PRIMARY KEY %AUTO%", "BIGSERIAL PRIMARY KEY"));
+          for (const c of LEDGER_ADDED_COLUMNS) await client.query(`ALTER TABLE ${c.table} ADD COLUMN IF NOT EXISTS ${c.column} ${c.type}`);
           await client.query("SELECT pg_advisory_unlock(727274)");
         } finally {
           client.release();
@@ -70,6 +71,10 @@ export class PostgresLedger implements Ledger {
     await this.q("UPDATE am_runs SET finished_at = $1, status = $2, counts = $3 WHERE id = $4", [now(), status, JSON.stringify(counts), id]);
   }
 
+  async runProgress(id: number, progress: Record<string, unknown>): Promise<void> {
+    await this.q("UPDATE am_runs SET progress = $1 WHERE id = $2", [JSON.stringify({ ...progress, at: now() }), id]);
+  }
+
   async getUsers(externalIds: readonly string[]): Promise<Map<string, LedgerUser>> {
     if (externalIds.length === 0) return new Map();
     const rows = await this.q<UserRow>("SELECT * FROM am_users WHERE target = $1 AND external_id = ANY($2::text[])", [this.target, externalIds]);
@@ -88,9 +93,10 @@ export class PostgresLedger implements Ledger {
         const chunk = rows.slice(i, i + 500);
         const values: unknown[] = [];
         const tuples = chunk.map((r, j) => {
-          values.push(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts);
-          const b = j * 12;
-          return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},1,$${b + 9},$${b + 10},$${b + 11},$${b + 12})`;
+          values.push(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts, ...factParams(r));
+          const b = j * USER_UPSERT_PARAMS;
+          const p = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => `$${b + from + k}`).join(",");
+          return `(${p(1, 8)},1,${p(9, USER_UPSERT_PARAMS)})`;
         });
         await client.query(UPSERT_USER_SQL.replace("(%P%)", tuples.join(",")), values);
       }

@@ -1,4 +1,4 @@
-import type { LedgerOrg, LedgerStatus, LedgerUser, RunRecord } from "./types.js";
+import type { LedgerOrg, LedgerStatus, LedgerUser, LedgerUserWrite, RunRecord } from "./types.js";
 
 /** Row shapes as both SQL backends return them (snake_case). */
 export interface UserRow {
@@ -71,3 +71,9 @@ export function countsByStatus(rows: { status: string; n: number | string }[]): 
 }
 
 export const now = (): string => new Date().toISOString();
+
+/** The fact columns of UPSERT_USER_SQL, in order (null = unknown: the stored value is kept). */
+export function factParams(w: LedgerUserWrite): (number | string | null)[] {
+  const f = w.facts;
+  return f ? [f.emailVerified ? 1 : 0, f.hasLoggedIn ? 1 : 0, f.org, f.hashFormat] : [null, null, null, null];
+}

@@ -27,6 +27,8 @@ export const LEDGER_DDL = [
    )`,
   `CREATE INDEX IF NOT EXISTS am_users_status ON am_users (target, status)`,
   `CREATE INDEX IF NOT EXISTS am_users_target_id ON am_users (target, target_id)`,
+  // The dashboard's progress-over-time chart buckets outcomes by minute.
+  `CREATE INDEX IF NOT EXISTS am_users_updated ON am_users (target, updated_at)`,
   `CREATE TABLE IF NOT EXISTS am_orgs (
      target TEXT NOT NULL,
      external_id TEXT NOT NULL,
@@ -44,8 +46,26 @@ export const LEDGER_DDL = [
    )`,
 ];
 
+/**
+ * Columns added after the first release. Each backend adds the missing ones when it opens
+ * (SQLite: checked against table_info; PostgreSQL: ADD COLUMN IF NOT EXISTS), so old ledgers upgrade in place.
+ * am_users facts (seed 000 health + hash formats + org filter, never a credential) and
+ * am_runs.progress (the running process's heartbeat: counts, rate, ETA, request rate vs limit).
+ */
+export const LEDGER_ADDED_COLUMNS: readonly { table: string; column: string; type: string }[] = [
+  { table: "am_users", column: "email_verified", type: "INTEGER" },
+  { table: "am_users", column: "has_logged_in", type: "INTEGER" },
+  { table: "am_users", column: "org", type: "TEXT" },
+  { table: "am_users", column: "hash_format", type: "TEXT" },
+  { table: "am_runs", column: "progress", type: "TEXT" },
+];
+
+/** Positional parameters of UPSERT_USER_SQL per row (attempts is the literal 1). */
+export const USER_UPSERT_PARAMS = 16;
+
 export const UPSERT_USER_SQL = `
-  INSERT INTO am_users (target, external_id, email, digest, target_id, status, reason, strategy, attempts, run_id, created_run, created_at, updated_at)
+  INSERT INTO am_users (target, external_id, email, digest, target_id, status, reason, strategy, attempts, run_id, created_run, created_at, updated_at,
+                        email_verified, has_logged_in, org, hash_format)
   VALUES (%P%)
   ON CONFLICT (target, external_id) DO UPDATE SET
     email = excluded.email,
@@ -57,7 +77,11 @@ export const UPSERT_USER_SQL = `
     attempts = am_users.attempts + 1,
     run_id = excluded.run_id,
     created_run = COALESCE(am_users.created_run, excluded.created_run),
-    updated_at = excluded.updated_at`;
+    updated_at = excluded.updated_at,
+    email_verified = COALESCE(excluded.email_verified, am_users.email_verified),
+    has_logged_in = COALESCE(excluded.has_logged_in, am_users.has_logged_in),
+    org = COALESCE(excluded.org, am_users.org),
+    hash_format = COALESCE(excluded.hash_format, am_users.hash_format)`;
 
 export const UPSERT_ORG_SQL = `
   INSERT INTO am_orgs (target, external_id, target_id, status, reason, updated_at)

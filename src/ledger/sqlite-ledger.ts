@@ -2,8 +2,8 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { AuthmigrateError } from "../errors.js";
-import { countsByStatus, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
-import { LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
+import { countsByStatus, factParams, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
+import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
 import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
 
 const CHUNK = 500; // keep IN (...) lists under SQLite's variable limit
@@ -33,7 +33,11 @@ export class SqliteLedger implements Ledger {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     for (const ddl of LEDGER_DDL) this.db.exec(ddl.replace("%AUTO%", "AUTOINCREMENT"));
-    this.upsertUser = this.db.prepare(UPSERT_USER_SQL.replace("%P%", "?,?,?,?,?,?,?,?,1,?,?,?,?"));
+    for (const c of LEDGER_ADDED_COLUMNS) {
+      const cols = this.db.prepare(`PRAGMA table_info(${c.table})`).all() as { name: string }[];
+      if (!cols.some((x) => x.name === c.column)) this.db.exec(`ALTER TABLE ${c.table} ADD COLUMN ${c.column} ${c.type}`);
+    }
+    this.upsertUser = this.db.prepare(UPSERT_USER_SQL.replace("%P%", "?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?"));
     this.upsertOrg = this.db.prepare(UPSERT_ORG_SQL.replace("%P%", "?,?,?,?,?,?"));
   }
 
@@ -53,6 +57,10 @@ export class SqliteLedger implements Ledger {
     this.db.prepare("UPDATE am_runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?").run(now(), status, JSON.stringify(counts), id);
   }
 
+  async runProgress(id: number, progress: Record<string, unknown>): Promise<void> {
+    this.db.prepare("UPDATE am_runs SET progress = ? WHERE id = ?").run(JSON.stringify({ ...progress, at: now() }), id);
+  }
+
   async getUsers(externalIds: readonly string[]): Promise<Map<string, LedgerUser>> {
     const out = new Map<string, LedgerUser>();
     for (let i = 0; i < externalIds.length; i += CHUNK) {
@@ -69,7 +77,7 @@ export class SqliteLedger implements Ledger {
     const ts = now();
     this.db.transaction(() => {
       for (const r of rows) {
-        this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts);
+        this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts, ...factParams(r));
       }
     })();
   }

@@ -23,8 +23,20 @@ export interface LedgerUser {
   updatedAt: string;
 }
 
-/** What a run records for one user; attempts, run and timestamps are the ledger's own. */
-export type LedgerUserWrite = Pick<LedgerUser, "externalId" | "email" | "digest" | "targetId" | "status" | "reason" | "strategy">;
+/**
+ * Facts about the legacy record that the dashboard aggregates (seed 000's health block, hash
+ * formats found, the failures filter by org). Never a credential: `hashFormat` is the format id.
+ */
+export interface LedgerUserFacts {
+  emailVerified: boolean;
+  hasLoggedIn: boolean;
+  /** First membership's legacy org id. */
+  org: string | null;
+  hashFormat: string | null;
+}
+
+/** What a run records for one user; attempts, run and timestamps are the ledger's own. Without `facts`, stored facts are kept. */
+export type LedgerUserWrite = Pick<LedgerUser, "externalId" | "email" | "digest" | "targetId" | "status" | "reason" | "strategy"> & { facts?: LedgerUserFacts };
 
 export interface LedgerOrg {
   externalId: string;
@@ -67,6 +79,8 @@ export interface Ledger {
   describe(): string;
   startRun(kind: RunKind): Promise<RunRecord>;
   finishRun(id: number, status: RunRecord["status"], counts: Record<string, number>): Promise<void>;
+  /** Heartbeat of a running process (progress, rates, limiter snapshot) for the dashboard; JSON-safe values only. */
+  runProgress(id: number, progress: Record<string, unknown>): Promise<void>;
   getUsers(externalIds: readonly string[]): Promise<Map<string, LedgerUser>>;
   /** Upsert outcomes; `attempts` is incremented for every write. Atomic per call. */
   recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void>;

@@ -5,6 +5,7 @@
  * bulk run computes for that legacy record and the target id, so the bulk run sees it as done.
  */
 import { userDigest } from "../engine/digest.js";
+import { userFacts } from "../engine/facts.js";
 import { DEFAULT_RETRY } from "../engine/retry.js";
 import { writeUsersReliably } from "../engine/write-users.js";
 import { errorMessage } from "../errors.js";
@@ -147,7 +148,7 @@ export class LazyRecorder {
 }
 
 function fresh(user: MigrationUser, digest: string | null, status: LedgerStatus, targetId: string | null): LedgerUserWrite {
-  return { externalId: user.externalId, email: user.email ?? null, digest, targetId, status, reason: LAZY_REASON, strategy: LAZY_STRATEGY };
+  return { externalId: user.externalId, email: user.email ?? null, digest, targetId, status, reason: LAZY_REASON, strategy: LAZY_STRATEGY, facts: userFacts(user) };
 }
 
 /** An existing done row keeps its status, target id and digest (ownership and convergence); only the reason says lazy_login. */
