@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { MigrationOrg, MigrationUser } from "../model/user.js";
+import type { HashCredential, MigrationOrg, MigrationUser } from "../model/user.js";
 
 /**
  * What a target can do, as data: the engine branches on these flags, never on a target's id.
@@ -25,7 +25,45 @@ export interface TargetCapabilities {
   maxBatchBytes?: number;
   /** Documented/default request rate; seeds the engine's adaptive rate limiter. */
   rateLimit?: { requestsPerSecond: number; burst?: number };
+  /** What `authmigrate/mirror` can keep in sync on this target; absent = mirroring unsupported. */
+  mirror?: MirrorCapabilities;
 }
+
+/** Kinds of sign-in identifier the mirror reconciles, each as its own set (seed 003 step 1). */
+export type MirrorIdentifierKind = "email" | "phone" | "oauth";
+
+/**
+ * How many identifiers of a kind a target user holds: `many` (a set: add/remove each), `one` (a
+ * single slot: `addIdentifier` replaces it; only the primary value is mirrored), `none` (not mirrored).
+ */
+export type MirrorSlots = "many" | "one" | "none";
+
+export interface MirrorCapabilities {
+  identifiers: Record<MirrorIdentifierKind, MirrorSlots>;
+  /** `updateProfile` is implemented. */
+  profile: boolean;
+  /** `setPassword` is implemented (takes a legacy hash the target converts, or refuses with a HASH_* error). */
+  password: boolean;
+}
+
+/** One identifier as the mirror compares them: emails lower-cased, phones E.164, OAuth `provider:provider_user_id`. */
+export interface MirrorIdentifier {
+  kind: MirrorIdentifierKind;
+  value: string;
+}
+
+/** Profile fields the mirror patches; an absent key is left alone, `null` clears it. */
+export interface MirrorProfilePatch {
+  givenName?: string | null;
+  familyName?: string | null;
+  displayName?: string | null;
+  picture?: string | null;
+  locale?: string | null;
+  emailVerified?: boolean;
+}
+
+/** `not_found` (remove) and `already_exists` (add on this same user) are the state the mirror wanted: success. */
+export type IdentifierOpResult = "done" | "not_found" | "already_exists";
 
 /** One user the engine asks a target to write. */
 export interface UserWrite {
@@ -139,6 +177,17 @@ export interface TargetInstance {
   /** How a legacy user looks in this target once written, in `listUsers`'s form (reconcile compares the two). */
   toTargetRecord?(user: MigrationUser, orgTargetIds: Record<string, string>): Omit<TargetUserRecord, "targetId">;
   deleteUsers(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
+  /*
+   * Mirror (authmigrate/mirror), present when `capabilities.mirror` says so. Errors are thrown as
+   * AuthmigrateErrors (`retryable` for 429/5xx/network); an identifier held by another user throws.
+   */
+  /** The user's identifiers; undefined when the target user does not exist. */
+  getIdentifiers?(targetId: string): Promise<MirrorIdentifier[] | undefined>;
+  updateProfile?(targetId: string, patch: MirrorProfilePatch): Promise<void>;
+  addIdentifier?(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult>;
+  removeIdentifier?(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult>;
+  /** Replace the user's password with a hash (converted by the target; HASH_* error when it cannot take it). */
+  setPassword?(targetId: string, credential: HashCredential): Promise<void>;
   close(): Promise<void>;
 }
 
