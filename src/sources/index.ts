@@ -2,6 +2,7 @@ import { Auth0ExportSource } from "./auth0-export.js";
 import { CsvSource } from "./csv.js";
 import { JsonSource } from "./json.js";
 import { MysqlSource } from "./mysql.js";
+import { MssqlSource } from "./mssql/index.js";
 import { NdjsonSource } from "./ndjson.js";
 import { PostgresSource } from "./postgres.js";
 import { SqliteSource } from "./sqlite.js";
@@ -15,6 +16,7 @@ export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0-export.
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
 export { MysqlSource, type MysqlSourceConfig } from "./mysql.js";
+export { MssqlSource, type MssqlSourceConfig } from "./mssql/index.js";
 export { SqlKeysetSource, type SqlSourceOptions } from "./sql-source.js";
 export type { Dialect } from "./keyset.js";
 
@@ -30,6 +32,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   sqlite: (c, ctx) => new SqliteSource(c, ctx),
   postgres: (c) => new PostgresSource(c),
   mysql: (c) => new MysqlSource(c),
+  mssql: (c) => new MssqlSource(c),
   csv: (c, ctx) => new CsvSource(c, ctx),
   json: (c, ctx) => new JsonSource(c, ctx),
   ndjson: (c, ctx) => new NdjsonSource(c, ctx),

@@ -24,6 +24,16 @@ export interface Dialect {
    * become millisecond `Date`s: using that as the cursor would re-read the same row forever).
    */
   textCast?(expr: string): string;
+  /**
+   * T-SQL has no `LIMIT`: row limits are written `SELECT TOP (n) …` instead. Set by the SQL Server
+   * dialect; every statement below that limits rows honours it.
+   */
+  readonly top?: boolean;
+}
+
+/** `SELECT <cols> … LIMIT n` or, for T-SQL, `SELECT TOP (n) <cols> …`: the two ends of one statement. */
+function limited(d: Dialect, n: number): { head: string; tail: string } {
+  return d.top ? { head: `SELECT TOP (${n}) `, tail: "" } : { head: "SELECT ", tail: ` LIMIT ${n}` };
 }
 
 /** Columns added to each page's SELECT for the text form of key `i`; stripped before rows are yielded. */
@@ -53,7 +63,8 @@ function stripQuery(q: string): string {
 }
 
 export function columnsSql(d: Dialect, rel: Relation): string {
-  return `SELECT * FROM ${relationSql(d, rel)} LIMIT 0`;
+  const { head, tail } = limited(d, 0);
+  return `${head}* FROM ${relationSql(d, rel)}${tail}`;
 }
 
 export function countSql(d: Dialect, rel: Relation): string {
@@ -63,7 +74,8 @@ export function countSql(d: Dialect, rel: Relation): string {
 /** Finds one row whose key has a NULL: keyset comparison silently drops such rows, so we refuse them. */
 export function nullKeySql(d: Dialect, rel: Relation, orderBy: readonly string[]): string {
   const cond = orderBy.map((k) => `${col(d, k)} IS NULL`).join(" OR ");
-  return `SELECT ${orderBy.map((k) => col(d, k)).join(", ")} FROM ${relationSql(d, rel)} WHERE ${cond} LIMIT 1`;
+  const { head, tail } = limited(d, 1);
+  return `${head}${orderBy.map((k) => col(d, k)).join(", ")} FROM ${relationSql(d, rel)} WHERE ${cond}${tail}`;
 }
 
 export interface PageQuery {
@@ -94,7 +106,8 @@ export function pageSql(
     };
     where = ` WHERE ${d.rowValues ? rowValueAfter(keys, cursor, p) : expandedAfter(keys, cursor, p)}`;
   }
-  const sql = `SELECT ${ALIAS}.*${extra} FROM ${relationSql(d, rel)}${where} ORDER BY ${keys.join(", ")} LIMIT ${limit}`;
+  const { head, tail } = limited(d, limit);
+  const sql = `${head}${ALIAS}.*${extra} FROM ${relationSql(d, rel)}${where} ORDER BY ${keys.join(", ")}${tail}`;
   return { sql, params };
 }
 

@@ -64,8 +64,11 @@ export abstract class SqlKeysetSource implements Source {
   protected abstract fieldNames(sql: string): Promise<string[]>;
   /** Whether a driver error means "the configured table does not exist". */
   protected abstract isMissingTable(e: unknown): boolean;
-  /** The value to bind as the next page's cursor, given the driver value and (if selected) its text form. */
-  protected cursorValue(raw: unknown, _text: unknown): unknown {
+  /**
+   * The value to bind as the next page's cursor, given the driver value, (if selected) its text form
+   * and the key's position in orderBy (SQL Server types each parameter from that key column).
+   */
+  protected cursorValue(raw: unknown, _text: unknown, _key: number): unknown {
     return raw;
   }
 
@@ -77,6 +80,15 @@ export abstract class SqlKeysetSource implements Source {
   async columns(): Promise<string[]> {
     this.columnsCache ??= await this.guard(() => this.fieldNames(columnsSql(this.dialect, this.rel)));
     return [...this.columnsCache];
+  }
+
+  /**
+   * Runs one read-only statement of ours (the audit SQL) over the source's connection, with the same
+   * error mapping as reads. Not for user input: the SQL is run as given.
+   */
+  async query(sql: string): Promise<Row[]> {
+    const rows = await this.guard(() => this.run(sql, []));
+    return rows.map((r) => this.clean(r));
   }
 
   async count(): Promise<number> {
@@ -151,7 +163,7 @@ export abstract class SqlKeysetSource implements Source {
         throw new AuthmigrateError("SOURCE_NULL_KEY", `${this.relName}: orderBy column "${k}" is NULL in a row`);
       }
       values.push(raw);
-      cursorValues.push(this.cursorValue(raw, row[keyTextAlias(i)]));
+      cursorValues.push(this.cursorValue(raw, row[keyTextAlias(i)], i));
     }
     return { values, cursorValues, id: cursorValues.map((v) => displayValue(jsonSafe(v))).join("\u0000") };
   }

@@ -44,6 +44,31 @@ const keyset = {
 export const SqliteSourceConfigSchema = z.object({ type: z.literal("sqlite"), path: z.string().min(1), ...keyset });
 export const PostgresSourceConfigSchema = z.object({ type: z.literal("postgres"), url: z.string().min(1), ...keyset });
 export const MysqlSourceConfigSchema = z.object({ type: z.literal("mysql"), url: z.string().min(1), ...keyset });
+/** SQL Server: `url` (`mssql://user:pass@host:1433/db?encrypt=true`) or the `connection` object, not both. */
+export const MssqlSourceConfigSchema = z.object({
+  type: z.literal("mssql"),
+  url: z.string().min(1).optional(),
+  connection: z
+    .object({
+      server: z.string().min(1),
+      port: z.number().int().positive().optional(),
+      /** Named instance (found through the SQL Browser service); instead of `port`. */
+      instanceName: z.string().min(1).optional(),
+      database: z.string().min(1).optional(),
+      user: z.string().optional(),
+      /** Use ${ENV}: never write the password into the config file. */
+      password: z.string().optional(),
+      /** Windows (NTLM) domain for a domain login. */
+      domain: z.string().min(1).optional(),
+      encrypt: z.union([z.boolean(), z.literal("strict")]).optional(),
+      trustServerCertificate: z.boolean().optional(),
+      connectTimeoutMs: z.number().int().positive().optional(),
+      requestTimeoutMs: z.number().int().positive().optional(),
+    })
+    .strict()
+    .optional(),
+  ...keyset,
+});
 export const CsvSourceConfigSchema = z.object({
   type: z.literal("csv"),
   path: z.string().min(1),
@@ -63,6 +88,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   SqliteSourceConfigSchema,
   PostgresSourceConfigSchema,
   MysqlSourceConfigSchema,
+  MssqlSourceConfigSchema,
   CsvSourceConfigSchema,
   JsonSourceConfigSchema,
   NdjsonSourceConfigSchema,
