@@ -4,6 +4,7 @@ import { errorMessage } from "../errors.js";
 import type { LedgerUserWrite } from "../ledger/types.js";
 import type { MappedRecord } from "../mapping/map-user.js";
 import type { UserWrite } from "../targets/types.js";
+import type { Source } from "../sources/types.js";
 import { ledgerClaims, memoryClaims } from "./claims.js";
 import type { Decision } from "./decision.js";
 import { buildDuplicateIndex } from "./duplicate-index.js";
@@ -43,6 +44,12 @@ export interface RunOptions {
    * recorded, and the report says `interrupted`.
    */
   signal?: AbortSignal;
+  /**
+   * One chunk of a scaled-out run (src/engine/scale/): join run `runId` instead of starting one and
+   * read `openSource()` (a key range of the source); target preparation, organizations, email
+   * claims, the run's heartbeat and finishing the run are the coordinator's.
+   */
+  shard?: { runId: number; openSource: () => Promise<Source> };
 }
 
 export interface RunReport {
@@ -84,7 +91,7 @@ export async function runMigration(opts: RunOptions): Promise<RunReport> {
 
 const STATUS_OF: Record<Decision["kind"], string> = { create: "created", update: "updated", unchanged: "unchanged", skip: "skipped", fail: "failed" };
 
-async function runInSession(session: Session, opts: RunOptions): Promise<RunReport> {
+export async function runInSession(session: Session, opts: RunOptions): Promise<RunReport> {
   const { config, ledger, instance, target } = session;
   const dryRun = opts.dryRun ?? false;
   const started = Date.now();
@@ -96,11 +103,11 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const retry = { ...DEFAULT_RETRY, retries: config.run.retries };
 
   // Like every request, the first ones are retried: one 429 or 500 must not abort the run.
-  if (!dryRun) await withRetry(() => instance.prepare(), retry);
-  const { map: orgTargetIds, summary: orgs } = await syncOrgs(session, dryRun, retry);
+  if (!dryRun && !opts.shard) await withRetry(() => instance.prepare(), retry);
+  const { map: orgTargetIds, summary: orgs } = await syncOrgs(session, dryRun || !!opts.shard, retry);
 
-  const source = await openUserSource(config, session.cwd);
-  const run = dryRun ? undefined : await ledger.startRun("run");
+  const source = opts.shard ? await opts.shard.openSource() : await openUserSource(config, session.cwd);
+  const run = dryRun ? undefined : opts.shard ? { id: opts.shard.runId } : await ledger.startRun("run");
   const writer = dryRun ? undefined : new ReportWriter(path.resolve(session.cwd, config.run.outDir));
   const tempPasswords = new TemporaryPasswordFile(path.resolve(session.cwd, config.passwords.temporaryPasswordsFile));
   const tracker = new ProgressTracker(opts.only ? undefined : await source.count().catch(() => undefined), counts, opts.onProgress);
@@ -108,7 +115,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
   const toReset: string[] = [];
   const writeBack: WriteBack | undefined = !dryRun && config.run.writeBack ? await openWriteBack(config.source, config.run.writeBack, session.cwd) : undefined;
   let status: "completed" | "failed" | "interrupted" = "completed";
-  const heartbeat = run ? startHeartbeat(ledger, run.id, tracker, session.limiter) : undefined;
+  const heartbeat = run && !opts.shard ? startHeartbeat(ledger, run.id, tracker, session.limiter) : undefined;
 
   const record = (line: ReportLine, retryable = false): void => {
     counts.total!++;
@@ -165,7 +172,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
 
   try {
     const claims = dryRun ? memoryClaims() : ledgerClaims(ledger);
-    await claims.reset();
+    if (!opts.shard) await claims.reset();
     const readFiltered = (s: typeof source): AsyncIterable<MappedRecord> => filterRecords(readMappedUsers(config, s), opts.only);
     const duplicates = await buildDuplicateIndex(config.validation.duplicates.keep, () => openUserSource(config, session.cwd), readFiltered);
     const batchSize = Math.min(config.run.batchSize, target.capabilities.maxBatchSize);
@@ -240,7 +247,7 @@ async function runInSession(session: Session, opts: RunOptions): Promise<RunRepo
     tempPasswords.close();
     await writer?.close();
     await heartbeat?.stop();
-    if (run) await ledger.finishRun(run.id, status, counts);
+    if (run && !opts.shard) await ledger.finishRun(run.id, status, counts);
     tracker.tick(0, true);
   }
 
