@@ -5,7 +5,7 @@ import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors
 import { verifyPassword as verifyLegacyPassword } from "../../hashes/index.js";
 import { isValidEmail } from "../../mapping/normalize.js";
 import type { Identity, MigrationOrg, MigrationUser } from "../../model/user.js";
-import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import type { OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import {
   newId,
   openDatabase,
@@ -19,6 +19,7 @@ import {
   type UserRow,
 } from "./db.js";
 import { engineKnows, isBetterAuthHash, toPasswordColumn } from "./password.js";
+import { betterAuthRecord, listBetterAuthUsers } from "./records.js";
 
 export interface BetterAuthTargetOptions {
   database: string;
@@ -478,6 +479,16 @@ export class BetterAuthInstance implements TargetInstance {
     } catch {
       return false;
     }
+  }
+
+  async *listUsers(): AsyncGenerator<TargetUserRecord> {
+    await this.ensureInspected();
+    yield* listBetterAuthUsers(this.h, { organizations: this.options.organizations, hasBanned: this.hasBanned });
+  }
+
+  /** Before listUsers()/prepare() the admin columns are unknown: disabled is then left out of the comparison. */
+  toTargetRecord(user: MigrationUser, orgTargetIds: Record<string, string>): Omit<TargetUserRecord, "targetId"> {
+    return betterAuthRecord(user, orgTargetIds, { organizations: this.options.organizations, hasBanned: this.prepared && this.hasBanned });
   }
 
   async countUsers(): Promise<number> {

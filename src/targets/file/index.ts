@@ -1,9 +1,11 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { MigrationUser } from "../../model/user.js";
-import type { Target, TargetInstance, TargetUserView, UserOutcome } from "../types.js";
+import type { Target, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome } from "../types.js";
+import { canonicalRecord } from "../user-record.js";
 
 const Options = z.object({
   /** NDJSON file the canonical users are appended to (0600: it holds password hashes). */
@@ -48,6 +50,23 @@ function readViews(file: string): Map<string, TargetUserView> {
     }
   }
   return views;
+}
+
+/** Stream the file line by line (constant memory): reconcile's view of the target. Org target ids are org externalIds here. */
+async function* readRecords(file: string): AsyncGenerator<TargetUserRecord> {
+  if (!existsSync(file)) return;
+  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    let u: MigrationUser;
+    try {
+      u = JSON.parse(line) as MigrationUser;
+    } catch {
+      continue; // torn line: see existingIds
+    }
+    const orgIds = Object.fromEntries(u.memberships.map((m) => [m.orgExternalId, m.orgExternalId]));
+    yield { targetId: u.externalId, ...canonicalRecord(u, orgIds) };
+  }
 }
 
 /**
@@ -106,6 +125,8 @@ export const fileTarget = {
       async countUsers() {
         return existingIds(file).size;
       },
+      listUsers: () => readRecords(file),
+      toTargetRecord: (user, orgTargetIds) => canonicalRecord(user, orgTargetIds),
       async deleteUsers(ids) {
         return ids.map((targetId) => ({ targetId, ok: false, reason: "the file target is append-only; delete the file to start over" }));
       },

@@ -2,7 +2,7 @@ import { AuthmigrateError, isAuthmigrateError } from "../../errors.js";
 import { withRetry } from "../../engine/retry.js";
 import type { MigrationOrg, MigrationUser } from "../../model/user.js";
 import { HttpClient, type RateLimiter } from "../http/client.js";
-import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import type { OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import {
   isAlreadyMember,
   isEmailTaken,
@@ -363,6 +363,49 @@ export class WorkosInstance implements TargetInstance {
       // WorkOS does not say whether a user has a password; the simulator does. Otherwise: what this
       // process sent, and `true` when unknown (use verify's pilot sign-ins for proof).
       hasPassword: user._simulator?.has_password ?? this.passwordSent.get(targetId) ?? true,
+    };
+  }
+
+  /**
+   * Every user, 100 per page (cursor `after`), plus each user's memberships: WorkOS has no bulk
+   * membership read per user set, so this is 1 + n/100 + n requests, all through the run's limiter.
+   * WorkOS stores neither phones nor social identities on the user: those are not compared.
+   */
+  async *listUsers(): AsyncGenerator<TargetUserRecord> {
+    let after: string | undefined;
+    do {
+      const page = await this.retry(() => this.api.listUsersPage(after, 100));
+      for (const u of page.data) {
+        const memberships: Record<string, string[]> = {};
+        for (const m of await this.retry(() => this.api.membershipsOf(u.id))) {
+          if (m.status === "inactive") continue;
+          memberships[m.organization_id] = [...new Set(m.roles?.length ? m.roles.map((r) => r.slug) : m.role ? [m.role.slug] : [])].sort();
+        }
+        yield {
+          targetId: u.id,
+          ...(u.external_id ? { externalId: u.external_id } : {}),
+          emails: [u.email.trim().toLowerCase()],
+          profile: { ...(u.first_name ? { first_name: u.first_name } : {}), ...(u.last_name ? { last_name: u.last_name } : {}) },
+          memberships,
+        };
+      }
+      after = page.list_metadata.after ?? undefined;
+    } while (after);
+  }
+
+  /** What create/update send: email, first/last name, memberships with the mapped role slugs. */
+  toTargetRecord(user: MigrationUser, orgTargetIds: Record<string, string>): Omit<TargetUserRecord, "targetId"> {
+    const memberships: Record<string, string[]> = {};
+    for (const m of user.memberships) {
+      const org = orgTargetIds[m.orgExternalId] ?? `unknown-org:${m.orgExternalId}`;
+      memberships[org] ??= [...this.slugsFor(m.roles).slugs].sort();
+    }
+    const email = user.email?.trim().toLowerCase();
+    return {
+      externalId: user.externalId,
+      emails: email ? [email] : [],
+      profile: { ...(user.profile.givenName ? { first_name: user.profile.givenName } : {}), ...(user.profile.familyName ? { last_name: user.profile.familyName } : {}) },
+      memberships,
     };
   }
 
