@@ -10,7 +10,8 @@ export async function openUserSource(config: Config, cwd: string): Promise<Sourc
   const source = createSource(config.source, { cwd });
   try {
     const columns = await source.columns();
-    checkColumns(config.mapping.fields, columns, "mapping.fields");
+    // A source that maps users itself has no use for mapping.fields (see config/source-mapping.ts).
+    if (!source.mapsUsers) checkColumns(config.mapping.fields, columns, "mapping.fields");
     checkColumns(config.mapping.metadata, columns, "mapping.metadata");
     return source;
   } catch (e) {

@@ -4,6 +4,7 @@ import { isSkip } from "../config/schema.js";
 import { MigrationUserSchema, type Credential, type MigrationUser, type MigrationUserInput } from "../model/user.js";
 import type { SourceRecord } from "../sources/types.js";
 import type { Issue } from "./issues.js";
+import { mapSourceUser } from "./map-source-user.js";
 import { isValidEmail, normalizeEmail, toBool, toDate, toE164, toStr } from "./normalize.js";
 import type { z } from "zod";
 
@@ -73,7 +74,7 @@ function mapCredential(row: Record<string, unknown>, opts: MapOptions, issues: I
   return { kind: "hash", format, value, params };
 }
 
-function limitName(
+export function limitName(
   value: string | undefined,
   field: string,
   opts: MapOptions,
@@ -97,6 +98,7 @@ export async function mapUser(record: SourceRecord & { error?: string }, opts: M
   if (record.error) {
     return { location, issues: [{ code: "source_error", severity: "error", message: record.error }], raw: {} };
   }
+  if (record.user) return mapSourceUser(record as SourceRecord & { user: MigrationUserInput }, opts);
   const externalId = toStr(readField(row, fields.externalId));
   const rawRole = toStr(readField(row, fields.role));
   const rawOrg = toStr(readField(row, fields.org));
@@ -158,7 +160,7 @@ export async function mapUser(record: SourceRecord & { error?: string }, opts: M
   };
   const username = toStr(readField(row, fields.username));
 
-  let user: MigrationUser = {
+  const user: MigrationUser = {
     externalId,
     ...(email !== undefined ? { email } : {}),
     emailVerified: toBool(readField(row, fields.emailVerified)) ?? false,
@@ -176,6 +178,18 @@ export async function mapUser(record: SourceRecord & { error?: string }, opts: M
     ...(lastLoginAt ? { lastLoginAt } : {}),
   };
 
+  return applyTransform(row, user, { location, externalId, issues, raw }, mapping);
+}
+
+/** Runs `mapping.transform` (when configured) over a built user: the last step of every mapping. */
+export async function applyTransform(
+  row: Record<string, unknown>,
+  built: MigrationUser,
+  ctx: { location: string; externalId: string; issues: Issue[]; raw: MappedRecord["raw"] },
+  mapping: MappingConfig,
+): Promise<MappedRecord> {
+  const { location, externalId, issues, raw } = ctx;
+  let user = built;
   if (mapping.transform) {
     try {
       const out = await mapping.transform(row, user as MigrationUserInput);

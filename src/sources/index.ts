@@ -1,5 +1,6 @@
 import { Auth0ExportSource } from "./auth0-export.js";
 import { CsvSource } from "./csv.js";
+import { FirebaseSource } from "./firebase/index.js";
 import { JsonSource } from "./json.js";
 import { MysqlSource } from "./mysql.js";
 import { MssqlSource } from "./mssql/index.js";
@@ -13,6 +14,7 @@ export { CsvSource, type CsvSourceConfig } from "./csv.js";
 export { JsonSource, type JsonSourceConfig } from "./json.js";
 export { NdjsonSource, type NdjsonSourceConfig } from "./ndjson.js";
 export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0-export.js";
+export { FirebaseSource, type FirebaseSourceConfig } from "./firebase/index.js";
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
 export { MysqlSource, type MysqlSourceConfig } from "./mysql.js";
@@ -37,6 +39,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   json: (c, ctx) => new JsonSource(c, ctx),
   ndjson: (c, ctx) => new NdjsonSource(c, ctx),
   "auth0-export": (c, ctx) => new Auth0ExportSource(c, ctx),
+  firebase: (c, ctx) => new FirebaseSource(c, ctx),
 };
 
 /**

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import type { Issue } from "../mapping/issues.js";
+import type { MigrationUserInput } from "../model/user.js";
+import { FirebaseSourceConfigSchema } from "./firebase/config.js";
 
 /** One legacy record plus where it came from, so every error can name it (`users.csv:17`, `Users Id=42`). */
 export interface SourceRecord {
@@ -9,6 +12,14 @@ export interface SourceRecord {
    * `row` is then `{}`. The stream keeps going so the engine can report the row as failed and continue.
    */
   error?: string;
+  /**
+   * A canonical user the source built itself (provider exports: Firebase, Keycloak, …). When set,
+   * the mapping layer validates it instead of applying `mapping.fields`; `row` stays the raw record
+   * for `mapping.metadata` and `mapping.transform`.
+   */
+  user?: MigrationUserInput;
+  /** Warnings the source noticed while building `user` (e.g. an unknown hash format); they land in the report. */
+  issues?: Issue[];
 }
 
 /**
@@ -25,6 +36,8 @@ export interface Source {
   count(): Promise<number | undefined>;
   read(opts?: { signal?: AbortSignal }): AsyncIterable<SourceRecord>;
   close(): Promise<void>;
+  /** True when records carry a ready `user` (the source supplies its own mapping; `mapping.fields` is not used). */
+  readonly mapsUsers?: boolean;
 }
 
 const keyset = {
@@ -84,6 +97,9 @@ export const NdjsonSourceConfigSchema = z.object({ type: z.literal("ndjson"), pa
 /** Auth0 bulk user export (NDJSON) + the optional password-hash export from Auth0 support (NDJSON). */
 export const Auth0ExportSourceConfigSchema = z.object({ type: z.literal("auth0-export"), path: z.string().min(1), passwordHashes: z.string().min(1).optional() });
 
+/** Sources that build canonical users themselves: a config for them needs no `mapping` (see config/source-mapping.ts). */
+export const BUILT_IN_MAPPING_SOURCES: ReadonlySet<string> = new Set(["auth0-export", "firebase", "keycloak", "cognito", "clerk", "supabase"]);
+
 export const SourceConfigSchema = z.discriminatedUnion("type", [
   SqliteSourceConfigSchema,
   PostgresSourceConfigSchema,
@@ -93,6 +109,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   JsonSourceConfigSchema,
   NdjsonSourceConfigSchema,
   Auth0ExportSourceConfigSchema,
+  FirebaseSourceConfigSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
