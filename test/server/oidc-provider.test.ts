@@ -50,13 +50,14 @@ beforeAll(async () => {
       const client = ctx.oidc.client!;
       const { AccessToken, IdToken } = ctx.oidc.provider;
       const sub = String(account.claims.sub);
-      const at = new AccessToken({ accountId: sub, client, gty: "password", scope: scope ?? "openid" });
+      const granted = scope ?? "openid";
+      const at = new AccessToken({ accountId: sub, client, gty: "password", grantId: `password-${sub}`, scope: granted });
       const accessToken = await at.save();
-      const idt = new IdToken({ ...account.claims, sub }, { ctx, client });
-      idt.scope = scope ?? "openid";
+      // IdToken.issue() filters claims by `scope` (absent from the typings).
+      const idt = Object.assign(new IdToken({ ...account.claims, sub }, { ctx, client }), { scope: granted });
       idt.set("at_hash", accessToken);
       const idToken = await idt.issue({ use: "idtoken" });
-      ctx.body = { access_token: accessToken, id_token: idToken, token_type: "Bearer", expires_in: at.expiration, scope: idt.scope };
+      ctx.body = { access_token: accessToken, id_token: idToken, token_type: "Bearer", expires_in: at.expiration, scope: granted };
       await next();
     },
     ["username", "password", "scope"],
