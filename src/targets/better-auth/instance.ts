@@ -19,7 +19,7 @@ import {
   type UserRow,
 } from "./db.js";
 import { engineKnows, isBetterAuthHash, toPasswordColumn } from "./password.js";
-import { betterAuthRecord, listBetterAuthUsers } from "./records.js";
+import { betterAuthRecord, displayName, listBetterAuthUsers, roleOf } from "./records.js";
 
 export interface BetterAuthTargetOptions {
   database: string;
@@ -540,11 +540,6 @@ type BanColumns = { banned?: number | boolean; banReason?: string | null };
 
 const identityKey = (providerId: string, accountId: string): string => `${providerId}\u0000${accountId}`;
 
-/** better-auth stores several roles as one comma-separated string; its default role is "member". */
-function roleOf(roles: string[]): string {
-  return roles.length > 0 ? roles.join(",") : "member";
-}
-
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -573,13 +568,6 @@ async function passwordFor(w: UserWrite): Promise<string | undefined> {
 function normalEmail(email: string | undefined): string | undefined {
   const e = email?.trim().toLowerCase();
   return e ? e : undefined;
-}
-
-/** better-auth requires a name: display name, else "given family", else username, else "". */
-function displayName(user: MigrationUser): string {
-  const p = user.profile;
-  const full = [p.givenName, p.familyName].filter((x) => x && x.trim()).join(" ").trim();
-  return p.displayName?.trim() || full || user.username || "";
 }
 
 function orgMetadata(org: MigrationOrg): Record<string, unknown> {
