@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAuthmigrateError } from "../errors.js";
+import { retries as retriesMetric } from "../server/metrics.js";
 
 export interface RetryOptions {
   retries: number;
@@ -32,6 +33,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       const serverDelay = isAuthmigrateError(e) ? Number(e.meta.retryAfterMs ?? NaN) : NaN;
       const backoff = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** attempt);
       const delayMs = Number.isFinite(serverDelay) ? serverDelay : Math.round(Math.random() * backoff);
+      retriesMetric.inc({ code: isAuthmigrateError(e) ? e.code : ((e as NodeJS.ErrnoException | undefined)?.code ?? "error") });
       opts.onRetry?.({ attempt: attempt + 1, delayMs, error: e });
       await sleep(delayMs, undefined, opts.signal ? { signal: opts.signal } : undefined);
     }

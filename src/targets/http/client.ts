@@ -8,6 +8,7 @@
  */
 import type { AuthmigrateError } from "../../errors.js";
 import { abortedError, httpError, networkError, timeoutError, type DuplicateHook } from "./errors.js";
+import { httpDuration, httpRequests, httpThrottled } from "../../server/metrics.js";
 
 /** What HttpClient needs from a rate limiter (src/engine/rate-limiter.ts implements it). */
 export type { RateLimiter } from "../types.js";
@@ -111,6 +112,9 @@ export class HttpClient {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = AbortSignal.any([timeout.signal, ...outer]);
+    // Metrics (src/server/metrics.ts): latency from after the limiter, status "error" = no answer.
+    const endTimer = httpDuration.startTimer({ target: this.name, method });
+    let answered = "error";
     const fail = (e: unknown): AuthmigrateError => {
       if (timeout.signal.aborted) return timeoutError(this.name, method, errPath, timeoutMs);
       if (outer.some((s) => s.aborted)) return abortedError(this.name, method, errPath);
@@ -129,6 +133,8 @@ export class HttpClient {
       } catch (e) {
         throw fail(e);
       }
+      answered = String(res.status);
+      if (res.status === 429) httpThrottled.inc({ target: this.name });
       this.opts.limiter?.observe({ status: res.status, headers: res.headers });
       const parsed = parseBody(text, res.headers.get("content-type"));
       const ok = ro.expect ? ro.expect.includes(res.status) : res.status >= 200 && res.status < 300;
@@ -140,6 +146,8 @@ export class HttpClient {
       return { status: res.status, headers: res.headers, body: parsed as T };
     } finally {
       clearTimeout(timer);
+      endTimer();
+      httpRequests.inc({ target: this.name, method, status: answered });
     }
   }
 
