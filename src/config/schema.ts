@@ -131,6 +131,23 @@ export const RunSchema = z
     outDir: z.string().default(".authmigrate"),
     /** Requests per second to the target, overriding the target's documented default (one limiter for the whole run). */
     rateLimit: z.number().positive().optional(),
+    /**
+     * Redis URL (`redis://127.0.0.1:6379`): the rate limit becomes one token bucket shared by every
+     * process and machine migrating into the same target (docs/scale-out.md). Unset: per process.
+     */
+    rateLimitRedis: z.string().min(1).optional(),
+    /** `run --workers` / `worker`: chunking and leases (docs/scale-out.md). */
+    scale: z
+      .object({
+        /** Source records per chunk (a key range of the keyset order). */
+        chunkSize: z.number().int().positive().default(5000),
+        /** A chunk whose worker sent no heartbeat for this long is taken over by another worker. */
+        leaseSeconds: z.number().positive().default(30),
+        /** How often a worker renews its lease and reports its progress. */
+        heartbeatSeconds: z.number().positive().default(5),
+      })
+      .strict()
+      .default({ chunkSize: 5000, leaseSeconds: 30, heartbeatSeconds: 5 }),
     /** Attempts per batch/user before it is reported `failed` (429, 5xx, timeouts, resets are retried). */
     retries: z.number().int().min(0).default(5),
     /** Write each migrated user's target id back into the legacy table (seed 002's workos_user_id). */
@@ -140,8 +157,16 @@ export const RunSchema = z
 
 export const TargetConfigSchema = z.object({ type: z.string().min(1) }).passthrough();
 
+/**
+ * An application-framework preset (src/presets, docs/presets.md): `"django"` or
+ * `{ name: "wordpress", tablePrefix: "wp_" }`. Expanded before validation into source query,
+ * mapping, orgs and hash settings; keys the config sets itself override the preset's.
+ */
+export const PresetRefSchema = z.union([z.string().min(1), z.object({ name: z.string().min(1) }).passthrough()]);
+
 export const ConfigSchema = z
   .object({
+    preset: PresetRefSchema.optional(),
     source: SourceConfigSchema,
     orgs: OrgsSchema.optional(),
     mapping: MappingSchema,
@@ -157,7 +182,10 @@ export const ConfigSchema = z
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
+/** What a config file holds. With `preset:`, `mapping` is optional and overrides only the keys it sets. */
+export type ConfigInput = Omit<z.input<typeof ConfigSchema>, "mapping"> & { mapping?: MappingOverrideInput };
+type MappingInput = z.input<typeof MappingSchema>;
+export type MappingOverrideInput = MappingInput | (Omit<MappingInput, "fields"> & { fields?: Partial<MappingInput["fields"]> });
 export type MappingConfig = z.infer<typeof MappingSchema>;
 export type ValidationConfig = z.infer<typeof ValidationSchema>;
 

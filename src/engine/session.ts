@@ -5,6 +5,7 @@ import { createTarget } from "../targets/index.js";
 import type { Target, TargetInstance } from "../targets/types.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
 import { getTarget } from "../targets/index.js";
+import { createRunLimiter, SharedRateLimiter } from "./limiter-redis.js";
 
 /** Everything one command needs: the target (validated), its instance and the ledger scoped to it. */
 export interface Session {
@@ -20,7 +21,8 @@ export interface Session {
 
 export async function openSession(config: Config, cwd: string, signal?: AbortSignal): Promise<Session> {
   const declared = config.run.rateLimit ?? (await getTarget(config.target.type)).capabilities.rateLimit?.requestsPerSecond;
-  const limiter = declared ? new AdaptiveRateLimiter({ requestsPerSecond: declared }) : undefined;
+  // With run.rateLimitRedis every process migrating into this target shares one bucket (docs/scale-out.md).
+  const limiter = createRunLimiter({ requestsPerSecond: declared, redis: config.run.rateLimitRedis, key: targetKey(config.target) });
   const { target, instance } = await createTarget(config.target, { cwd, ...(signal ? { signal } : {}), ...(limiter ? { limiter } : {}) });
   const ledger = openLedger(config.ledger.url, targetKey(config.target), cwd);
   return {
@@ -31,7 +33,7 @@ export async function openSession(config: Config, cwd: string, signal?: AbortSig
     ledger,
     limiter,
     async close() {
-      await Promise.allSettled([instance.close(), ledger.close()]);
+      await Promise.allSettled([instance.close(), ledger.close(), ...(limiter instanceof SharedRateLimiter ? [limiter.close()] : [])]);
     },
   };
 }

@@ -1,0 +1,179 @@
+/**
+ * One rate limit for every process and machine that migrates into the same target: a token
+ * bucket kept in Redis, taken one token per request by a small Lua script (atomic on the Redis
+ * server, timed by the server's own clock so machines with skewed clocks agree).
+ *
+ * - The bucket refills at `requestsPerSecond × factor` up to `burst` tokens (default 2% of a
+ *   second's worth, so no 1 s window sees more than the limit + 2%).
+ * - A 429 / `Retry-After` / `RateLimit-Remaining: 0` seen by ANY process sets a shared "paused
+ *   until" key: every process waits, and the bucket restarts empty (no burst after a pause).
+ * - A 429 also halves the shared `factor` (at most once per second, not below 1/20); it grows back
+ *   linearly to 1 over 20 s.
+ *
+ * It extends AdaptiveRateLimiter only to keep its header parsing and snapshot shape (the run's
+ * heartbeat reads it); every grant comes from Redis. Redis unreachable → requests fail with
+ * RATE_LIMITER_UNAVAILABLE (fail closed: never exceed the target's limit).
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import { AuthmigrateError, errorMessage } from "../errors.js";
+import { AdaptiveRateLimiter, type RateLimiterSnapshot } from "./rate-limiter.js";
+
+const ACQUIRE_LUA = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
+if pause > now then return math.max(1, math.ceil(pause - now)) end
+local h = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'f0', 'cut')
+local tokens = tonumber(h[1])
+local ts = tonumber(h[2])
+local f0 = tonumber(h[3]) or 1
+local cut = tonumber(h[4]) or 0
+if tokens == nil then tokens = burst; ts = now end
+local factor = math.min(1, f0 + (1 - f0) * (now - cut) / 20000)
+local r = rate * factor
+local from = math.max(ts, pause)
+if now > from then tokens = math.min(burst, tokens + (now - from) * r / 1000) end
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) * 1000 / r)) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return wait
+`;
+
+/** ARGV: pause ms, 1 if this was a 429 (halve the factor), minimum factor. */
+const PAUSE_LUA = `
+local ms = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local untilMs = now + ms
+local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
+if untilMs > cur then redis.call('SET', KEYS[2], tostring(untilMs), 'PX', math.ceil(ms) + 1000) end
+redis.call('HSET', KEYS[1], 'tokens', '0', 'ts', tostring(now))
+if ARGV[2] == '1' then
+  local h = redis.call('HMGET', KEYS[1], 'f0', 'cut')
+  local f0 = tonumber(h[1]) or 1
+  local cut = tonumber(h[2]) or 0
+  if now - cut >= 1000 then
+    local factor = math.min(1, f0 + (1 - f0) * (now - cut) / 20000)
+    redis.call('HSET', KEYS[1], 'f0', tostring(math.max(tonumber(ARGV[3]), factor * 0.5)), 'cut', tostring(now))
+  end
+end
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return 1
+`;
+
+export interface SharedRateLimiterOptions {
+  /** `redis://[user:pass@]host:port[/db]` */
+  url: string;
+  /** Names the bucket: every process with the same key shares one limit (the target key). */
+  key: string;
+  requestsPerSecond: number;
+  burst?: number;
+}
+
+type ScriptRedis = Redis & {
+  amAcquire(bucket: string, pause: string, rate: number, burst: number): Promise<number>;
+  amPause(bucket: string, pause: string, ms: number, cut: string, minFactor: number): Promise<number>;
+};
+
+/** `redis://host:port/db` without credentials, for messages. */
+export function describeRedis(url: string): string {
+  try {
+    const u = new URL(url);
+    return `redis ${u.hostname}:${u.port || 6379}${u.pathname && u.pathname !== "/" ? u.pathname : ""}`;
+  } catch {
+    return "redis (unparseable URL)";
+  }
+}
+
+export class SharedRateLimiter extends AdaptiveRateLimiter {
+  private readonly redis: ScriptRedis;
+  private readonly keys: [string, string];
+  private readonly limit: number;
+  private readonly sharedBurst: number;
+  private readonly where: string;
+  private grants = 0;
+  private waiters = 0;
+  private waitedMs = 0;
+
+  constructor(opts: SharedRateLimiterOptions) {
+    super({ requestsPerSecond: opts.requestsPerSecond });
+    this.limit = opts.requestsPerSecond;
+    this.sharedBurst = Math.max(1, opts.burst ?? Math.floor(opts.requestsPerSecond / 50));
+    this.where = describeRedis(opts.url);
+    // Braces: both keys hash to one slot, so the scripts also work on Redis Cluster.
+    this.keys = [`authmigrate:rl:{${opts.key}}:bucket`, `authmigrate:rl:{${opts.key}}:pause`];
+    this.redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000, enableAutoPipelining: true }) as ScriptRedis;
+    // Errors surface on the command that needs Redis; the client's own reconnect noise is not ours to print.
+    this.redis.on("error", () => undefined);
+    this.redis.defineCommand("amAcquire", { numberOfKeys: 2, lua: ACQUIRE_LUA });
+    this.redis.defineCommand("amPause", { numberOfKeys: 2, lua: PAUSE_LUA });
+  }
+
+  override async acquire(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.waiters++;
+    const started = Date.now();
+    try {
+      for (;;) {
+        let wait: number;
+        try {
+          wait = Number(await this.redis.amAcquire(this.keys[0], this.keys[1], this.limit, this.sharedBurst));
+        } catch (e) {
+          throw new AuthmigrateError("RATE_LIMITER_UNAVAILABLE", `the shared rate limiter (${this.where}) did not answer: ${errorMessage(e)}`, {
+            hint: "start Redis or fix run.rateLimitRedis; requests are held back rather than risk exceeding the target's limit",
+            retryable: true,
+          });
+        }
+        if (wait <= 0) {
+          this.grants++;
+          return;
+        }
+        // Jitter spreads the retries of many waiting processes over the refill interval.
+        await sleep(Math.min(wait, 1000) * (1 + Math.random() * 0.2), undefined, signal ? { signal } : {});
+      }
+    } finally {
+      this.waiters--;
+      this.waitedMs += Date.now() - started;
+    }
+  }
+
+  override observe(res: { status: number; headers: Headers }): void {
+    // The base class parses Retry-After / RateLimit-* and calls this.pause(), which we share.
+    if (res.status === 429) this.shared(1000, true);
+    super.observe(res);
+  }
+
+  override pause(ms: number): void {
+    super.pause(ms);
+    this.shared(ms, false);
+  }
+
+  private shared(ms: number, cut: boolean): void {
+    this.redis.amPause(this.keys[0], this.keys[1], Math.max(0, Math.min(120_000, ms)), cut ? "1" : "0", 0.05).catch(() => undefined);
+  }
+
+  override snapshot(): RateLimiterSnapshot & { shared: string; waitedMs: number } {
+    return { ...super.snapshot(), acquired: this.grants, waiting: this.waiters, burst: this.sharedBurst, shared: this.where, waitedMs: this.waitedMs };
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** The run's limiter: shared through Redis when `run.rateLimitRedis` is set, else per process. */
+export function createRunLimiter(opts: { requestsPerSecond: number | undefined; redis: string | undefined; key: string }): AdaptiveRateLimiter | undefined {
+  if (opts.redis) {
+    if (!opts.requestsPerSecond) {
+      throw new AuthmigrateError("CONFIG_INVALID", "run.rateLimitRedis is set but there is no rate to share: this target declares no rate limit", {
+        hint: "set run.rateLimit (requests per second allowed by the target, for all workers together)",
+      });
+    }
+    return new SharedRateLimiter({ url: opts.redis, key: opts.key, requestsPerSecond: opts.requestsPerSecond });
+  }
+  return opts.requestsPerSecond ? new AdaptiveRateLimiter({ requestsPerSecond: opts.requestsPerSecond }) : undefined;
+}
