@@ -58,6 +58,11 @@ export class PostgresLedger implements Ledger {
     }
   }
 
+  /** One statement on the ledger's pool, for extensions that keep their tables beside it (src/engine/scale/). */
+  query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.q<R>(sql, params);
+  }
+
   async startRun(kind: RunKind): Promise<RunRecord> {
     const startedAt = now();
     const [row] = await this.q<{ id: string }>(
