@@ -78,7 +78,7 @@ export class MssqlSource extends SqlKeysetSource {
         meta,
       });
     }
-    if (/certificate/i.test(msg)) {
+    if (/self[- ]signed|certificate (has expired|verify failed|chain)|unable to (get|verify)[^.]*certificate|CERT_/i.test(msg)) {
       return new AuthmigrateError("SOURCE_TLS_FAILED", redact(`SQL Server at ${t.host}:${t.port}: TLS certificate not trusted (${causeReason(e)})`, t), {
         hint: "install the server's CA, or for a known self-signed test server add ?trustServerCertificate=true to the url",
         meta,
