@@ -6,6 +6,7 @@ import { z } from "zod";
 import { AuthmigrateError } from "../errors.js";
 import { ConfigSchema, type Config } from "./schema.js";
 import { withSourceMapping } from "./source-mapping.js";
+import { expandPreset } from "../presets/expand.js";
 import { interpolateEnv } from "./env.js";
 
 export const DEFAULT_CONFIG_FILES = [
@@ -87,7 +88,7 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
 
 /** Validate an already-loaded config object (used by the loader and by library callers). */
 export function parseConfig(raw: unknown, file = "config"): Config {
-  const result = ConfigSchema.safeParse(withSourceMapping(raw));
+  const result = ConfigSchema.safeParse(withSourceMapping(expandPreset(raw)));
   if (!result.success) {
     const lines = result.error.issues.map(formatIssue);
     throw new AuthmigrateError("CONFIG_INVALID", lines[0]!, {

@@ -182,10 +182,13 @@ export const ConfigSchema = z
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
-/** What a config file holds. With `preset:`, `mapping` is optional and overrides only the keys it sets. */
-export type ConfigInput = Omit<z.input<typeof ConfigSchema>, "mapping"> & { mapping?: MappingOverrideInput };
+export type ConfigInput = z.input<typeof ConfigSchema>;
 type MappingInput = z.input<typeof MappingSchema>;
-export type MappingOverrideInput = MappingInput | (Omit<MappingInput, "fields"> & { fields?: Partial<MappingInput["fields"]> });
+/** A config using `preset:`: `mapping` is optional and overrides only the keys it sets. */
+export type PresetConfigInput = Omit<ConfigInput, "mapping" | "preset"> & {
+  preset: z.input<typeof PresetRefSchema>;
+  mapping?: Omit<MappingInput, "fields"> & { fields?: Partial<MappingInput["fields"]> };
+};
 export type MappingConfig = z.infer<typeof MappingSchema>;
 export type ValidationConfig = z.infer<typeof ValidationSchema>;
 
