@@ -3,6 +3,7 @@ import { SourceConfigSchema } from "../sources/types.js";
 import { WriteBackSchema } from "../sources/write-back.js";
 import type { MigrationUserInput } from "../model/user.js";
 import { ServeConfigSchema } from "../server/config.js";
+import { ReconcileConfigSchema } from "../reconcile/config.js";
 
 /** A field map value: the source column (or dot path for JSON sources) to read. */
 const column = z.string().min(1);
@@ -178,6 +179,8 @@ export const ConfigSchema = z
     run: RunSchema.default(RunSchema.parse({})),
     /** `authmigrate serve` (lazy on-login migration); see docs/serve.md. */
     serve: ServeConfigSchema.optional(),
+    /** `authmigrate reconcile` (docs/sync.md). */
+    reconcile: ReconcileConfigSchema.optional(),
   })
   .strict();
 
