@@ -31,6 +31,24 @@ export const OidcLegacySchema = z
     scope: z.string().default("openid profile email"),
     /** id_token claim used as the user's externalId (the id the bulk run uses too). */
     externalIdClaim: z.string().default("sub"),
+    /**
+     * Auth0 tenant → tenant (seed 004): Get User searches the old tenant's users through its
+     * Management API (client credentials, scope `read:users`) instead of a legacy SQL source.
+     */
+    management: z
+      .object({
+        /** Management API origin, e.g. `https://old-tenant.auth0.com`; default: the issuer's origin. */
+        baseUrl: z.string().url().optional(),
+        /** Default: `${baseUrl}/api/v2/`. */
+        audience: z.string().optional(),
+        /** Default: the legacy `clientId` / `clientSecret` (seed 004 uses one M2M app for both grants). */
+        clientId: z.string().min(1).optional(),
+        clientSecret: z.string().min(1).optional(),
+        /** The old tenant's database connection name (`identities.connection`). */
+        connection: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

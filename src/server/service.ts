@@ -1,5 +1,6 @@
 /** Wires config → verifier, resolver, ledger/JIT recorder → Hono app → a listening server. */
 import type { Config } from "../config/schema.js";
+import { Auth0TenantResolver } from "./auth0-tenant.js";
 import { openSession, type Session } from "../engine/session.js";
 import { AuthmigrateError } from "../errors.js";
 import { openLedger, targetKey } from "../ledger/index.js";
@@ -62,7 +63,9 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
     let verifier: LegacyVerifier | undefined;
     if (serve.legacy.type === "oidc") verifier = new OidcPasswordVerifier(serve.legacy, opts.fetch ?? fetch, Math.max(1000, serve.timeoutMs - 500));
     else verifier = db;
-    const resolver: LegacyResolver | undefined = db;
+    const legacy = serve.legacy;
+    const resolver: LegacyResolver | undefined =
+      legacy.type === "oidc" && legacy.management ? new Auth0TenantResolver({ ...legacy, management: legacy.management }, opts.fetch ?? fetch, Math.max(1000, serve.timeoutMs - 500)) : db;
     const needsVerifier = serve.routes.verify || serve.routes.kratos || serve.routes.auth0;
     if (needsVerifier && !verifier) {
       throw new AuthmigrateError("SERVE_SOURCE_UNSUPPORTED", `legacy.type "db" needs a SQL source (sqlite, postgres, mysql), not "${config.source.type}"`, {
@@ -70,8 +73,8 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
       });
     }
     if ((serve.routes.prelude || serve.routes.auth0) && !resolver) {
-      throw new AuthmigrateError("SERVE_SOURCE_UNSUPPORTED", "the prelude and auth0 get-user routes look users up in a SQL source", {
-        hint: "use a sqlite, postgres or mysql source",
+      throw new AuthmigrateError("SERVE_SOURCE_UNSUPPORTED", "the prelude and auth0 get-user routes look users up in a SQL source or, for Auth0 tenant → tenant, the old tenant's Management API", {
+        hint: "use a sqlite, postgres or mysql source, or set serve.legacy.management { connection, … } with legacy.type oidc",
       });
     }
 

@@ -192,7 +192,8 @@ export function userFromClaims(c: JWTPayload & Record<string, unknown>, external
     ...(s("picture") ? { picture: s("picture")! } : {}),
     ...(s("locale") ? { locale: s("locale")! } : {}),
   };
-  const username = s("preferred_username") ?? s("nickname");
+  // Not `nickname`: Auth0 fills it from the email's local part, and a username must be one the user chose.
+  const username = s("preferred_username");
   return {
     externalId: String(c[externalIdClaim] ?? c.sub),
     ...(email ? { email } : {}),

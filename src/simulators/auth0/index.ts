@@ -8,6 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { HttpBindings } from "@hono/node-server";
 import { Hono, type Context } from "hono";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { RunningSimulator, SimulatorDef, SimulatorStartOptions } from "../index.js";
 import { faults, rateLimit, serveSimulator, statusCounter, type FaultMiddleware, type RateLimitMiddleware } from "../kit.js";
 import { Auth0Store, IMPORT_FILE_MAX, SimError, type SimUser } from "./store.js";
@@ -60,6 +61,9 @@ export async function startAuth0(opts: Auth0SimulatorOptions = {}): Promise<Runn
   });
   if (opts.credentials?.connectionId) store.connections[0]!.id = opts.credentials.connectionId;
   const signingKey = randomBytes(32);
+  // id_tokens are RS256 with the keys at /.well-known/jwks.json, as a real tenant's are.
+  const idKeys = await generateKeyPair("RS256", { extractable: true });
+  const idJwk = { ...(await exportJWK(idKeys.publicKey)), kid: "sim-rs256", alg: "RS256", use: "sig" };
   const ttl = opts.tokenTtlSec ?? 86_400;
   let generation = 0;
   let url = "";
@@ -125,11 +129,33 @@ export async function startAuth0(opts: Auth0SimulatorOptions = {}): Promise<Runn
       const u = await store.signIn(body.username, body.password, realm);
       if (u === "blocked") return oauthError(c, 401, "unauthorized", "user is blocked");
       if (!u) return oauthError(c, 403, "invalid_grant", "Wrong email or password.");
-      const idt = sign({ iss: `${url}/`, sub: u.user_id, aud: clientId, iat: now, exp: now + 36_000, email: u.email });
+      // Claims as a tenant with the seed-004 "metadata rule" emits them (namespaced metadata objects).
+      const idt = await new SignJWT({
+        sub: u.user_id,
+        email: u.email,
+        email_verified: u.email_verified,
+        name: u.name,
+        nickname: u.nickname,
+        ...(u.given_name ? { given_name: u.given_name } : {}),
+        ...(u.family_name ? { family_name: u.family_name } : {}),
+        "https://migrationapp/user_metadata": u.user_metadata,
+        "https://migrationapp/app_metadata": u.app_metadata,
+      })
+        .setProtectedHeader({ alg: "RS256", kid: idJwk.kid, typ: "JWT" })
+        .setIssuer(`${url}/`)
+        .setAudience(clientId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 36_000)
+        .sign(idKeys.privateKey);
       return c.json({ access_token: randomBytes(16).toString("hex"), id_token: idt, token_type: "Bearer", expires_in: 86_400, scope: String(body.scope ?? "openid") });
     }
     return oauthError(c, 403, "unauthorized_client", `Grant type '${String(grant)}' not allowed for the client.`);
   });
+
+  app.get("/.well-known/openid-configuration", (c) =>
+    c.json({ issuer: `${url}/`, token_endpoint: `${url}/oauth/token`, jwks_uri: `${url}/.well-known/jwks.json`, id_token_signing_alg_values_supported: ["RS256"], grant_types_supported: ["password", "http://auth0.com/oauth/grant-type/password-realm", "client_credentials"] }),
+  );
+  app.get("/.well-known/jwks.json", (c) => c.json({ keys: [idJwk] }));
 
   // ---------------------------------------------------------------- Management API auth
   app.use("/api/v2/*", async (c, next) => {
