@@ -1,6 +1,7 @@
 import { Auth0ExportSource } from "./auth0-export.js";
 import { CsvSource } from "./csv.js";
 import { FirebaseSource } from "./firebase/index.js";
+import { KeycloakSource } from "./keycloak/index.js";
 import { JsonSource } from "./json.js";
 import { MysqlSource } from "./mysql.js";
 import { MssqlSource } from "./mssql/index.js";
@@ -15,6 +16,7 @@ export { JsonSource, type JsonSourceConfig } from "./json.js";
 export { NdjsonSource, type NdjsonSourceConfig } from "./ndjson.js";
 export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0-export.js";
 export { FirebaseSource, type FirebaseSourceConfig } from "./firebase/index.js";
+export { KeycloakSource, type KeycloakSourceConfig } from "./keycloak/index.js";
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
 export { MysqlSource, type MysqlSourceConfig } from "./mysql.js";
@@ -40,6 +42,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   ndjson: (c, ctx) => new NdjsonSource(c, ctx),
   "auth0-export": (c, ctx) => new Auth0ExportSource(c, ctx),
   firebase: (c, ctx) => new FirebaseSource(c, ctx),
+  keycloak: (c, ctx) => new KeycloakSource(c, ctx),
 };
 
 /**

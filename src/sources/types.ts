@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Issue } from "../mapping/issues.js";
 import type { MigrationUserInput } from "../model/user.js";
 import { FirebaseSourceConfigSchema } from "./firebase/config.js";
+import { KeycloakSourceConfigSchema } from "./keycloak/config.js";
 
 /** One legacy record plus where it came from, so every error can name it (`users.csv:17`, `Users Id=42`). */
 export interface SourceRecord {
@@ -110,6 +111,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   NdjsonSourceConfigSchema,
   Auth0ExportSourceConfigSchema,
   FirebaseSourceConfigSchema,
+  KeycloakSourceConfigSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;

@@ -47,7 +47,7 @@ describe("firebase source (auth:export)", () => {
     // Broken customAttributes: a warning, the user still comes through.
     const broken = users.find((r) => r.user!.externalId === expected[12]!.externalId)!;
     expect(broken.issues).toEqual([expect.objectContaining({ code: "invalid_record", severity: "warning", field: "customAttributes" })]);
-    expect(byId.get(expected[14]!.externalId)!.metadata.mfaFactors).toHaveLength(1);
+    expect(byId.get(expected[14]!.externalId)!.metadata?.mfaFactors).toHaveLength(1);
     // Malformed records: reported with their position, reading continued past them.
     const errors = recs.filter((r) => r.error);
     expect(errors.map((r) => r.error)).toEqual([
