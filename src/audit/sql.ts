@@ -79,7 +79,7 @@ function sqlSource(config: Config, d: Dialect, table: string | undefined): { fro
     return { from: quoteTable(table), what: `table ${table}` };
   }
   const src = config.source;
-  if (src.type === "postgres" || src.type === "mysql" || src.type === "sqlite") {
+  if (src.type === "postgres" || src.type === "mysql" || src.type === "mssql" || src.type === "sqlite") {
     if (src.query !== undefined && src.query.trim() !== "") {
       const q = src.query.trim().replace(/;\s*$/, "");
       return { from: `(\n${q}\n) AS src`, what: "source.query" };

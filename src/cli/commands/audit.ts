@@ -5,6 +5,8 @@ import { auditUsers, type AuditReport } from "../../audit/compute.js";
 import { renderHtml } from "../../audit/render-html.js";
 import { renderTable } from "../../audit/render-table.js";
 import { auditSql, isSqlDialect, SQL_DIALECTS, type SqlDialect } from "../../audit/sql.js";
+import type { AuditSqlResult, QueryableSource } from "../../audit/run-sql.js";
+import { table } from "../output.js";
 import type { Config } from "../../config/schema.js";
 import { loadConfig, type LoadedConfig } from "../../config/load.js";
 import { ProgressTracker } from "../../engine/progress.js";
@@ -20,6 +22,8 @@ export interface AuditCliOptions {
   dialect?: string;
   table?: string;
   limitGroups?: number;
+  /** With --sql: run the statements over the source connection and print their results. */
+  execute?: boolean;
 }
 
 /** An opened, mapped user stream (the engine's by default; tests inject their own). */
@@ -38,6 +42,8 @@ export interface AuditCommandDeps {
   loadConfig?: (file: string | undefined) => Promise<LoadedConfig>;
   openUsers?: (config: Config, cwd: string) => Promise<OpenedUsers>;
   now?: () => Date;
+  /** Opens the source `--sql --execute` runs statements on (tests inject a fake driver). */
+  openSqlSource?: (config: Config, cwd: string) => QueryableSource;
 }
 
 async function defaultOpenUsers(config: Config, cwd: string): Promise<OpenedUsers> {
@@ -77,7 +83,7 @@ function parseLimit(v: string): number {
 
 function sqlDialectFor(config: Config, explicit: string | undefined, table: string | undefined): SqlDialect {
   const type = config.source.type;
-  if (table === undefined && type !== "postgres" && type !== "mysql" && type !== "sqlite") {
+  if (table === undefined && type !== "postgres" && type !== "mysql" && type !== "mssql" && type !== "sqlite") {
     throw new AuthmigrateError("AUDIT_SQL_NOT_SQL", `--sql needs a SQL source; this config reads a ${type} file`, {
       hint: `pass --table <name> and --dialect ${SQL_DIALECTS.join("|")} for the legacy table the file was exported from`,
     });
@@ -90,17 +96,22 @@ function sqlDialectFor(config: Config, explicit: string | undefined, table: stri
   }
   if (config.source.type === "postgres") return "postgres";
   if (config.source.type === "mysql") return "mysql";
+  if (config.source.type === "mssql") return "mssql";
   throw new AuthmigrateError("USAGE", `--sql: cannot tell the SQL dialect of a ${config.source.type} source`, {
     hint: `pass --dialect ${SQL_DIALECTS.join("|")} (the legacy database's)`,
   });
 }
 
 /** Run the audit command; exported for tests and library callers. Never exits the process. */
-export async function runAuditCommand(o: AuditCliOptions, deps: AuditCommandDeps = {}): Promise<AuditReport | string> {
+export async function runAuditCommand(o: AuditCliOptions, deps: AuditCommandDeps = {}): Promise<AuditReport | AuditSqlResult | string> {
   const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
   const err = deps.stderr ?? ((s: string) => void process.stderr.write(s));
   const now = deps.now ?? (() => new Date());
-  if (o.sql && (o.json || o.html)) {
+  if (o.execute && !o.sql) throw new AuthmigrateError("USAGE", "--execute only applies with --sql", { hint: "use `audit --sql --execute`" });
+  if (o.execute && (o.html || o.dialect !== undefined || o.table !== undefined)) {
+    throw new AuthmigrateError("USAGE", "--sql --execute runs the source's own table/query in its own dialect; it cannot be combined with --html, --dialect or --table");
+  }
+  if (o.sql && !o.execute && (o.json || o.html)) {
     throw new AuthmigrateError("USAGE", "--sql prints SQL only; it cannot be combined with --json or --html", { hint: "run `audit --sql` and `audit --json` separately" });
   }
   if (!o.sql && (o.dialect !== undefined || o.table !== undefined)) {
@@ -109,6 +120,12 @@ export async function runAuditCommand(o: AuditCliOptions, deps: AuditCommandDeps
   const asOf = o.asOf !== undefined ? parseAsOf(o.asOf, now) : undefined;
   const { config, cwd } = await (deps.loadConfig ?? loadConfig)(o.config);
 
+  if (o.sql && o.execute) {
+    const { runAuditSql } = await import("../../audit/run-sql.js");
+    const result = await runAuditSql(config, cwd, asOf ? { asOf } : {}, deps.openSqlSource);
+    out(o.json ? JSON.stringify(result, null, 2) + "\n" : renderSqlResult(result));
+    return result;
+  }
   if (o.sql) {
     const dialect = sqlDialectFor(config, o.dialect, o.table);
     const sql = auditSql(config, dialect, { ...(o.table !== undefined ? { table: o.table } : {}), ...(asOf ? { asOf } : {}) });
@@ -167,8 +184,21 @@ export function registerAuditCommand(program: Command, deps: AuditCommandDeps = 
     .option("--sql", "print the equivalent SQL to run against the legacy database instead of reading it")
     .option("--dialect <dialect>", `with --sql: ${SQL_DIALECTS.join("|")} (default: from source.type)`)
     .option("--table <name>", "with --sql: legacy table to query (default: source.table / source.query)")
+    .option("--execute", "with --sql: run the statements over the source's connection (postgres, mysql, mssql) and print the results (--json for JSON)")
     .option("--limit-groups <n>", "duplicate-email groups to list in the table/HTML (default 10; JSON has all)", parseLimit)
     .action(async (o: AuditCliOptions) => {
       await runAuditCommand(o, deps);
     });
+}
+
+/** Each audit statement's comment and result rows as a small table. */
+function renderSqlResult(r: AuditSqlResult): string {
+  const parts = [`audit SQL (${r.dialect}) run on ${r.source}`];
+  for (const s of r.statements) {
+    const cols = [...new Set(s.rows.flatMap((row) => Object.keys(row)))];
+    const cell = (v: unknown): string | number => (typeof v === "number" ? v : v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : String(v));
+    const body = s.rows.length ? table(s.rows.map((row) => cols.map((c) => cell(row[c]))), cols) : "(no rows)";
+    parts.push(`\n-- ${s.comment[0] ?? s.id}\n${body}`);
+  }
+  return parts.join("\n") + "\n";
 }

@@ -39,6 +39,8 @@ export interface FakeServer {
   /** Drop the connection (emit `end`) after this many statements. */
   dropAfter?: number | undefined;
   connections: number;
+  /** Canned results for statements SQLite cannot run (T-SQL functions): rows, or undefined to run on SQLite. */
+  answer?: ((sql: string) => Record<string, unknown>[] | undefined) | undefined;
 }
 
 export function fakeServer(db: Database.Database, columns: FakeColumn[]): FakeServer {
@@ -105,7 +107,11 @@ export function fakeConnect(server: FakeServer) {
           }
           let rows: Record<string, unknown>[];
           let names: string[];
-          try {
+          const canned = server.answer?.(sql);
+          if (canned) {
+            rows = canned;
+            names = [...new Set(canned.flatMap((x) => Object.keys(x)))];
+          } else try {
             const stmt = server.db.prepare(tsqlToSqlite(sql)).safeIntegers(true);
             const bind: Record<string, unknown> = {};
             for (const p of params) bind[p.name] = p.value instanceof Date ? dateText(p.value) : typeof p.value === "boolean" ? Number(p.value) : p.value;
@@ -118,7 +124,7 @@ export function fakeConnect(server: FakeServer) {
             const c = server.columns.find((x) => x.name === n) ?? { name: n, type: "IntN", dataLength: 4 };
             return { colName: n, type: { name: c.type }, dataLength: c.dataLength, scale: c.scale, precision: undefined };
           });
-          r.emit("columnMetadata", meta);
+          (r as unknown as EventEmitter).emit("columnMetadata", meta);
           for (const row of rows) {
             r.emit(
               "row",
