@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { MigrationUser } from "../../model/user.js";
 import type { Target, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome } from "../types.js";
 import { canonicalRecord } from "../user-record.js";
+import { FileMirror } from "./mirror.js";
 
 const Options = z.object({
   /** NDJSON file the canonical users are appended to (0600: it holds password hashes). */
@@ -77,7 +78,9 @@ async function* readRecords(file: string): AsyncGenerator<TargetUserRecord> {
 export const fileTarget = {
   id: "file",
   description: "NDJSON file of canonical users (rehearsals, exports, benchmarks)",
-  capabilities: { maxBatchSize: 10_000, update: false, orgs: true, rollback: false, hashFormats: ["*"], idempotentCreate: true },
+  capabilities: { maxBatchSize: 10_000, update: false, orgs: true, rollback: false, hashFormats: ["*"], idempotentCreate: true,
+    // Mirrored changes rewrite the user's line (./mirror.ts).
+    mirror: { identifiers: { email: "many", phone: "many", oauth: "many" }, profile: true, password: true } },
   options: Options,
   create(options, ctx): TargetInstance {
     const file = path.resolve(ctx.cwd, options.path);
@@ -85,6 +88,7 @@ export const fileTarget = {
     let seen: Set<string> | undefined;
     let views: Map<string, TargetUserView> | undefined;
     let fd: number | undefined;
+    const mirror = new FileMirror(file);
     return {
       async prepare() {
         mkdirSync(path.dirname(file), { recursive: true });
@@ -116,6 +120,7 @@ export const fileTarget = {
           outcomes.push({ externalId: id, status: "created", targetId: id });
         }
         writeSync(fd!, chunk);
+        mirror.invalidate();
         return outcomes;
       },
       async getUser(targetId) {
@@ -127,8 +132,35 @@ export const fileTarget = {
       },
       listUsers: () => readRecords(file),
       toTargetRecord: (user, orgTargetIds) => canonicalRecord(user, orgTargetIds),
+      /** Mirrored deletes remove the user's line (rollback stays off: a rehearsal file is discarded, not rolled back). */
       async deleteUsers(ids) {
-        return ids.map((targetId) => ({ targetId, ok: false, reason: "the file target is append-only; delete the file to start over" }));
+        views = undefined;
+        return ids.map((targetId) => (mirror.delete(targetId) ? { targetId, ok: true } : { targetId, ok: true, reason: "not_found" }));
+      },
+      /** By externalId only (the file's target id): the line is the user. */
+      async lookupUsers(users) {
+        mirror.invalidate();
+        const found = mirror.lookup(users.map((u) => u.externalId));
+        return new Map(found.map((id) => [id, { targetId: id, matchedBy: "externalId" as const }]));
+      },
+      async getIdentifiers(targetId) {
+        return mirror.identifiers(targetId);
+      },
+      async updateProfile(targetId, patch) {
+        mirror.updateProfile(targetId, patch);
+        views = undefined;
+      },
+      async addIdentifier(targetId, identifier) {
+        views = undefined;
+        return mirror.addIdentifier(targetId, identifier);
+      },
+      async removeIdentifier(targetId, identifier) {
+        views = undefined;
+        return mirror.removeIdentifier(targetId, identifier);
+      },
+      async setPassword(targetId, credential) {
+        mirror.setPassword(targetId, credential);
+        views = undefined;
       },
       async close() {
         if (fd !== undefined) {
