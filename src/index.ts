@@ -4,7 +4,7 @@
  */
 export * from "./model/index.js";
 export { AuthmigrateError, isAuthmigrateError } from "./errors.js";
-export { defineConfig, loadConfig, parseConfig, skip, type Config, type ConfigInput, type Skip, type TransformFn } from "./config/index.js";
+export { defineConfig, loadConfig, parseConfig, skip, type Config, type ConfigInput, type PresetConfigInput, type Skip, type TransformFn } from "./config/index.js";
 export { createSource, type Source, type SourceRecord, type SourceConfig } from "./sources/index.js";
 export { mapUser, mapOrg, type MappedRecord, type Issue, type IssueCode } from "./mapping/index.js";
 export { auditUsers, type AuditReport } from "./audit/compute.js";
