@@ -7,7 +7,7 @@ import { openUserSource, readMappedUsers } from "../engine/read.js";
 import type { ProgressFn } from "../engine/progress.js";
 import { runMigration, type RunReport } from "../engine/run.js";
 import { verifyMigration, type VerifyReport } from "../engine/verify.js";
-import { demoConfig } from "./demo-config.js";
+import { demoConfig, demoConfigFile } from "./demo-config.js";
 import { DEMO_ACCOUNTS, DEMO_AS_OF, generateLegacyDb } from "./generate-legacy.js";
 import { signInDemoAccounts, type SignInResult } from "./sign-in.js";
 
@@ -55,7 +55,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const legacyDb = path.join(dir, "legacy.db");
   const raw = demoConfig();
   // Written so every other command can be tried on the demo: authmigrate status -c <dir>/authmigrate.config.json
-  writeFileSync(path.join(dir, "authmigrate.config.json"), JSON.stringify(raw, null, 2) + "\n");
+  writeFileSync(path.join(dir, "authmigrate.config.json"), JSON.stringify(demoConfigFile(), null, 2) + "\n");
   const config = parseConfig(raw, "demo");
 
   let generated = false;
