@@ -1,0 +1,136 @@
+/**
+ * npm run bench:hooks: `authmigrate serve`'s generic hook (`POST /hooks/verify`) under a bounded,
+ * open-loop load on loopback.
+ *
+ * 1. Baseline: `GET /healthz` at BENCH_RATE (default 500) req/s for BENCH_SECONDS (default 10) s —
+ *    the HTTP stack alone, measured in the same run.
+ * 2. The hook at the same rate with a cheap hash (Django salted SHA-1): each request is a real
+ *    legacy lookup in SQLite + mapping + verify + ledger write. Prints p50/p99 (goal p99 ≤ 5 ms)
+ *    and the ratio to the baseline.
+ * 3. bcrypt cost 10 throughput (closed loop, 2 × cores in flight) with the hash worker pool, vs the
+ *    same load verified on the main thread (AUTHMIGRATE_HASH_POOL=0).
+ *
+ * Requests are sent on schedule (open loop) so a slow server shows up as latency, not as a lower
+ * offered rate; latency is measured from the scheduled send time.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { hashSync } from "@node-rs/bcrypt";
+import Database from "better-sqlite3";
+import { parseConfig } from "../src/config/load.js";
+import { startService } from "../src/server/service.js";
+import { closePool } from "../src/hashes/index.js";
+
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CHEAP_USERS = 5000;
+const BCRYPT_USERS = 64;
+const SECRET = "bench-secret-bench-secret-0123456789";
+const PW = (i: number) => `pw-${i}-bench`;
+
+const dir = mkdtempSync(path.join(tmpdir(), "am-bench-hooks-"));
+const db = new Database(path.join(dir, "legacy.db"));
+db.exec("CREATE TABLE Users (Id INTEGER PRIMARY KEY, Email TEXT, FirstName TEXT, LastName TEXT, PasswordHash TEXT, IsActive INTEGER)");
+db.exec("CREATE INDEX users_email ON Users (lower(trim(Email)))");
+const ins = db.prepare("INSERT INTO Users VALUES (?, ?, 'Bench', 'User', ?, 1)");
+db.transaction(() => {
+  for (let i = 1; i <= CHEAP_USERS; i++) {
+    const salt = `s${i}`;
+    ins.run(i, `u${i}@example.com`, `sha1$${salt}$${createHash("sha1").update(salt + PW(i)).digest("hex")}`);
+  }
+  for (let i = CHEAP_USERS + 1; i <= CHEAP_USERS + BCRYPT_USERS; i++) ins.run(i, `u${i}@example.com`, hashSync(PW(i), 10));
+})();
+db.close();
+
+const config = parseConfig({
+  source: { type: "sqlite", path: "legacy.db", table: "Users", orderBy: ["Id"] },
+  mapping: { fields: { externalId: "Id", email: "Email", givenName: "FirstName", familyName: "LastName", password: "PasswordHash", active: "IsActive" } },
+  target: { type: "file", path: "out/users.ndjson" },
+  ledger: { url: "ledger.sqlite" },
+  serve: {
+    secret: SECRET,
+    port: 0,
+    routes: { verify: true },
+    // The load comes from one IP: lift the per-IP budget so the bench measures the hook, not the limiter.
+    rateLimit: { perIp: { max: 1_000_000, windowSec: 60, lockoutSec: 1 } },
+    // Main-thread bcrypt (phase 3's baseline) queues requests behind each other: don't time them out.
+    timeoutMs: 60_000,
+  },
+});
+
+const svc = await startService(config, dir, { log: () => {} });
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Open loop: request k is due at start + k/rate; latency counts from that due time. */
+async function openLoop(send: (k: number) => Promise<Response>): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number }> {
+  const total = RATE * SECONDS;
+  const lat: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let k = 0; k < total; k++) {
+    const due = start + (k * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      send(k).then(
+        async (res) => {
+          await res.arrayBuffer();
+          if (res.status !== 200) errors++;
+          lat.push(performance.now() - due);
+        },
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - start) / 1000;
+  lat.sort((a, b) => a - b);
+  return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] ?? NaN, errors, achieved: total / elapsed };
+}
+
+const headers = { authorization: `Bearer ${SECRET}`, "content-type": "application/json" };
+const verify = (i: number) => fetch(`${svc.url}/hooks/verify`, { method: "POST", headers, body: JSON.stringify({ identifier: `u${i}@example.com`, password: PW(i) }) });
+
+// Warm-up: JIT, SQLite page cache, the hash pool's workers.
+for (let i = 1; i <= 200; i++) await (await verify(i)).arrayBuffer();
+
+const base = await openLoop(() => fetch(`${svc.url}/healthz`));
+const hook = await openLoop((k) => verify((k % CHEAP_USERS) + 1));
+
+async function closedLoop(n: number, inFlight: number): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) {
+        const i = CHEAP_USERS + 1 + (next++ % BCRYPT_USERS);
+        const res = await verify(i);
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`bcrypt verify answered ${res.status}`);
+      }
+    }),
+  );
+  return n / ((performance.now() - start) / 1000);
+}
+const inFlight = 2 * cpus().length;
+const pooled = await closedLoop(BCRYPT_USERS * 4, inFlight);
+process.env.AUTHMIGRATE_HASH_POOL = "0";
+const mainThread = await closedLoop(BCRYPT_USERS * 2, inFlight);
+delete process.env.AUTHMIGRATE_HASH_POOL;
+
+await svc.close();
+await closePool();
+rmSync(dir, { recursive: true, force: true });
+
+const f = (n: number) => n.toFixed(2);
+console.log(`serve hooks on loopback, ${RATE} req/s for ${SECONDS} s, ${cpus().length} cores`);
+console.log(`  baseline GET /healthz      p50 ${f(base.p50)} ms  p99 ${f(base.p99)} ms  max ${f(base.max)} ms  achieved ${base.achieved.toFixed(0)} req/s  errors ${base.errors}`);
+console.log(`  POST /hooks/verify (sha1)  p50 ${f(hook.p50)} ms  p99 ${f(hook.p99)} ms  max ${f(hook.max)} ms  achieved ${hook.achieved.toFixed(0)} req/s  errors ${hook.errors}`);
+console.log(`  hook p99 / baseline p99 = ${f(hook.p99 / base.p99)}   goal p99 ≤ 5 ms: ${hook.p99 <= 5 ? "met" : "NOT met"}`);
+console.log(`  bcrypt-10 verifies/s: worker pool ${pooled.toFixed(1)}  main thread ${mainThread.toFixed(1)}  ratio ${f(pooled / mainThread)}`);
