@@ -29,7 +29,7 @@ export function decide(
   ctx: DecideContext,
 ): Decision {
   const warnings: Issue[] = rec.issues.filter((i) => i.severity === "warning");
-  const base = { location: rec.location, warnings, ...(rec.externalId ? { externalId: rec.externalId } : {}) };
+  const base = { location: rec.location, warnings, ...(rec.externalId ? { externalId: rec.externalId } : {}), ...(rec.raw.org ? { org: rec.raw.org } : {}) };
   if (rec.skipped !== undefined) return { ...base, kind: "skip", reason: `transform_skip:${rec.skipped}` };
   const user = rec.user;
   const failure = reasonOf(rec.issues);

@@ -27,6 +27,8 @@ export interface Decision {
   recovering?: boolean;
   /** Written without part of it (an organization that does not exist yet): not recorded as done. */
   incomplete?: boolean;
+  /** The record's raw legacy org id, also when it could not be mapped (the dashboard filters failures by org). */
+  org?: string;
   /** Warnings kept for the report (truncated names, unknown roles…). */
   warnings: Issue[];
 }

@@ -148,7 +148,7 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
     status: o.status,
     reason: o.reason ?? null,
     strategy: d.strategy ?? null,
-    ...(d.user ? { facts: userFacts(d.user) } : {}),
+    ...(d.user ? { facts: userFacts(d.user) } : d.org ? { facts: { emailVerified: false, hasLoggedIn: false, org: d.org, hashFormat: null } } : {}),
   });
 
   let lookupFailed: string | undefined;

@@ -20,6 +20,8 @@ import { timeout } from "hono/timeout";
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { MigrationUser } from "../model/user.js";
 import { auth0Profile } from "./auth0.js";
+import type { Dashboard } from "./dashboard/open.js";
+import { DASHBOARD_ROUTES, mountDashboard } from "./dashboard/routes.js";
 import type { ServeConfig } from "./config.js";
 import { isLegacyUnavailable } from "./errors.js";
 import type { LazyOutcome, LazyRecorder } from "./lazy.js";
@@ -41,6 +43,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Prelude: key resolver override (tests); default createRemoteJWKSet(serve.prelude.jwksUri). */
   preludeKeys?: JWTVerifyGetKey;
+  /** The migration dashboard, its JSON API and /metrics (./dashboard), when `serve.dashboard` is configured. */
+  dashboard?: Dashboard;
 }
 
 type Env = { Bindings: Partial<HttpBindings> };
@@ -60,6 +64,7 @@ export const ROUTES = {
 export function enabledRoutes(serve: ServeConfig): string[] {
   const out = ["GET /healthz"];
   for (const k of Object.keys(ROUTES) as (keyof typeof ROUTES)[]) if (serve.routes[k]) out.push(...ROUTES[k]);
+  if (serve.dashboard) out.push(...DASHBOARD_ROUTES);
   return out;
 }
 
@@ -108,6 +113,7 @@ export function createServer(opts: ServerOptions): Hono<Env> {
   app.notFound((c) => json(c, 404, { error: "not_found" }));
 
   app.get("/healthz", (c) => json(c, 200, { status: "ok", routes: enabledRoutes(serve) }));
+  if (opts.dashboard) mountDashboard(app, opts.dashboard);
 
   // --- /hooks/* guards, in order: size, time, per-IP limit, shared secret / signature -------------
   app.use("/hooks/*", bodyLimit({ maxSize: serve.bodyLimitBytes, onError: (c) => json(c, 413, { error: "payload_too_large" }) }));

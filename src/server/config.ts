@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DashboardConfigSchema } from "./dashboard/config.js";
 
 /**
  * The optional `serve:` config block (`authmigrate serve`, lazy on-login migration).
@@ -124,6 +125,8 @@ export const ServeConfigSchema = z
     bodyLimitBytes: z.number().int().positive().default(16 * 1024),
     /** Per-request time limit (Prelude and Auth0 give up after ~5 s / 20 s). */
     timeoutMs: z.number().int().positive().default(4500),
+    /** The read-only migration dashboard at `/`, its JSON API and /metrics (docs/dashboard.md). */
+    dashboard: DashboardConfigSchema.optional(),
   })
   .strict();
 

@@ -88,3 +88,17 @@ export const outboxDepth = new Gauge({
     }
   },
 });
+
+/** Hook events whose outcome is a lazy-migration result (app.ts logs one per call). */
+const LAZY_EVENTS = new Set(["verify", "prelude", "get_user"]);
+
+/**
+ * Counts lazy hook outcomes from serve's log stream: the hook code already logs exactly one
+ * `{event, route, outcome}` line per call, so counting there keeps the two in step.
+ */
+export function countLazyOutcomes(log: (entry: { event: string; route?: string; outcome?: string }) => void): typeof log {
+  return (entry) => {
+    if (LAZY_EVENTS.has(entry.event) && entry.route && entry.outcome) lazyOutcomes.inc({ route: entry.route, outcome: entry.outcome });
+    log(entry);
+  };
+}

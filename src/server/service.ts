@@ -11,6 +11,8 @@ import type { ServeConfig } from "./config.js";
 import { LazyRecorder } from "./lazy.js";
 import { openLegacyLookup, type LegacyLookup } from "./legacy-lookup.js";
 import { stderrLogger, type Logger } from "./log.js";
+import { openDashboard } from "./dashboard/open.js";
+import { countLazyOutcomes } from "./metrics.js";
 import { DbVerifier, OidcPasswordVerifier, type LegacyResolver, type LegacyVerifier } from "./verifiers.js";
 
 export interface RunningService {
@@ -90,6 +92,8 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
     }
     const recorder = new LazyRecorder({ ledger, ...(session ? { jit: { target: session.target, instance: session.instance, retries: 2 } } : {}) });
     closers.push(() => recorder.close());
+    const dashboard = serve.dashboard ? await openDashboard(config, cwd, ledger, serve.dashboard) : undefined;
+    if (dashboard) closers.push(() => dashboard.close());
 
     const app = createServer({
       serve,
@@ -97,7 +101,8 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
       ...(resolver ? { resolver } : {}),
       recorder,
       targetType: config.target.type,
-      log: opts.log ?? stderrLogger,
+      log: countLazyOutcomes(opts.log ?? stderrLogger),
+      ...(dashboard ? { dashboard } : {}),
     });
     const server = await serveSimulator(app, { port: opts.port ?? serve.port, host: "127.0.0.1" });
     closers.push(() => server.close());
