@@ -45,6 +45,8 @@ export interface ServerOptions {
   preludeKeys?: JWTVerifyGetKey;
   /** The migration dashboard, its JSON API and /metrics (./dashboard), when `serve.dashboard` is configured. */
   dashboard?: Dashboard;
+  /** `POST /webhooks/:provider` routes (./webhooks), mounted when `serve.webhooks` is configured. */
+  webhooks?: Hono;
 }
 
 type Env = { Bindings: Partial<HttpBindings> };
@@ -65,6 +67,7 @@ export function enabledRoutes(serve: ServeConfig): string[] {
   const out = ["GET /healthz"];
   for (const k of Object.keys(ROUTES) as (keyof typeof ROUTES)[]) if (serve.routes[k]) out.push(...ROUTES[k]);
   if (serve.dashboard) out.push(...DASHBOARD_ROUTES);
+  if (serve.webhooks) out.push(...Object.keys(serve.webhooks.providers).map((p) => `POST /webhooks/${p}`));
   return out;
 }
 
@@ -309,6 +312,8 @@ export function createServer(opts: ServerOptions): Hono<Env> {
       return json(c, 200, { user: preludeUser(user) });
     });
   }
+
+  if (opts.webhooks) app.route("/", opts.webhooks);
 
   return app;
 }

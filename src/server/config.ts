@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DashboardConfigSchema } from "./dashboard/config.js";
+import { WebhooksConfigSchema } from "./webhooks/config.js";
 
 /**
  * The optional `serve:` config block (`authmigrate serve`, lazy on-login migration).
@@ -127,6 +128,8 @@ export const ServeConfigSchema = z
     timeoutMs: z.number().int().positive().default(4500),
     /** The read-only migration dashboard at `/`, its JSON API and /metrics (docs/dashboard.md). */
     dashboard: DashboardConfigSchema.optional(),
+    /** `POST /webhooks/:provider`: signed provider events → inbox → legacy DB / ledger (docs/sync.md). */
+    webhooks: WebhooksConfigSchema.optional(),
   })
   .strict();
 

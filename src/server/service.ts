@@ -14,12 +14,15 @@ import { stderrLogger, type Logger } from "./log.js";
 import { openDashboard } from "./dashboard/open.js";
 import { countLazyOutcomes } from "./metrics.js";
 import { DbVerifier, OidcPasswordVerifier, type LegacyResolver, type LegacyVerifier } from "./verifiers.js";
+import { openWebhooks, type WebhookService } from "./webhooks/index.js";
 
 export interface RunningService {
   url: string;
   port: number;
   routes: string[];
   jit: boolean;
+  /** Present when `serve.webhooks` is configured (inbox, worker). */
+  webhooks?: WebhookService;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,15 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
     closers.push(() => recorder.close());
     const dashboard = serve.dashboard ? await openDashboard(config, cwd, ledger, serve.dashboard) : undefined;
     if (dashboard) closers.push(() => dashboard.close());
+    let webhooks: WebhookService | undefined;
+    if (serve.webhooks) {
+      const w = await openWebhooks({
+        config: serve.webhooks, source: config.source, ledgerUrl: config.ledger.url, ledger, ledgerTarget: targetKey(config.target), cwd,
+        log: opts.log ?? stderrLogger, ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+      webhooks = w;
+      closers.push(() => w.close());
+    }
 
     const app = createServer({
       serve,
@@ -103,6 +115,7 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
       targetType: config.target.type,
       log: countLazyOutcomes(opts.log ?? stderrLogger),
       ...(dashboard ? { dashboard } : {}),
+      ...(webhooks ? { webhooks: webhooks.routes } : {}),
     });
     const server = await serveSimulator(app, { port: opts.port ?? serve.port, host: "127.0.0.1" });
     closers.push(() => server.close());
@@ -112,6 +125,7 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
       port: server.port,
       routes: enabledRoutes(serve),
       jit: serve.jit,
+      ...(webhooks ? { webhooks } : {}),
       close: () => (closing ??= closeAll()),
     };
   } catch (e) {

@@ -7,13 +7,14 @@ import { generateKeyPairSync, createPrivateKey, createPublicKey, randomUUID, typ
 import type { Context } from "hono";
 import type { RunningSimulator, SimulatorDef, SimulatorStartOptions } from "../index.js";
 import { faults, rateLimit, serveSimulator, statusCounter, type FaultMiddleware, type RateLimitMiddleware } from "../kit.js";
+import { WebhookEmitter, type SimulatorWebhookOptions } from "../webhook-emitter.js";
 import { authgearApp } from "./routes.js";
-import { AuthgearStore, apiError } from "./store.js";
+import { AuthgearStore, apiError, type SimUser } from "./store.js";
 
 export { AuthgearStore, userNodeId, userIdFromNode, BODY_MAX_SIZE, TASK_SIZE } from "./store.js";
 export type { SimUser, ImportJob, Detail, Summary } from "./store.js";
 
-export interface AuthgearSimulatorOptions extends SimulatorStartOptions {
+export interface AuthgearSimulatorOptions extends SimulatorStartOptions, SimulatorWebhookOptions {
   /** Project id (the Admin API JWT's `aud`); default `myapp`. */
   appId?: string;
   /** Admin API key: PEM private key + key id (default: a fresh 2048-bit RSA key). */
@@ -37,6 +38,8 @@ export interface RunningAuthgear extends RunningSimulator {
   faults: FaultMiddleware;
   rateLimit: RateLimitMiddleware | undefined;
   stats: ReturnType<typeof statusCounter>;
+  /** Present with `webhookUrl`: signed (x-authgear-body-signature) non-blocking event deliveries. */
+  webhooks: WebhookEmitter | undefined;
 }
 
 /** The 429 body authgear-server writes for a rate-limited request. */
@@ -54,6 +57,20 @@ export async function startAuthgear(opts: AuthgearSimulatorOptions = {}): Promis
   const keyId = opts.keyId ?? opts.credentials?.keyId ?? randomUUID();
   const oidc = generateKeyPairSync("rsa", { modulusLength: 2048 });
 
+  const webhooks = opts.webhookUrl
+    ? new WebhookEmitter({ url: opts.webhookUrl, scheme: "authgear", secret: opts.webhookSecret ?? "", ...(opts.webhookRetryDelaysMs ? { retryDelaysMs: opts.webhookRetryDelaysMs } : {}) })
+    : undefined;
+  let seq = 0;
+  // Non-blocking event: {id, seq, type, payload: {user}, context: {timestamp, user_id}} (webhooks.md §4).
+  const emit = webhooks
+    ? (type: string, u: SimUser) => {
+        const standard_attributes = { ...u.standardAttributes, ...(u.email ? { email: u.email, email_verified: u.emailVerified } : {}), ...(u.phoneNumber ? { phone_number: u.phoneNumber } : {}), ...(u.preferredUsername ? { preferred_username: u.preferredUsername } : {}) };
+        const user = { id: u.id, created_at: u.createdAt, updated_at: u.updatedAt, is_disabled: u.disabled, standard_attributes, custom_attributes: u.customAttributes };
+        const now = Math.floor(Date.now() / 1000);
+        const id = randomUUID();
+        webhooks.send({ id, body: JSON.stringify({ id, seq: ++seq, type, payload: { user, identities: [] }, context: { timestamp: now, user_id: u.id, app_id: appId, preferred_languages: [], language: "en" } }) });
+      }
+    : undefined;
   const store = new AuthgearStore({ ...(opts.taskDelayMs !== undefined ? { taskDelayMs: opts.taskDelayMs } : {}) });
   let url = "";
   const app = await authgearApp({
@@ -64,6 +81,7 @@ export async function startAuthgear(opts: AuthgearSimulatorOptions = {}): Promis
     oidcKey: { kid: randomUUID(), privateKey: oidc.privateKey, publicKey: oidc.publicKey },
     createSessionEnabled: opts.createSession ?? false,
     publicUrl: () => url,
+    ...(emit ? { emit } : {}),
   });
 
   // Order: count everything, then faults, then the rate limit, then the routes (mounted on an outer app).
@@ -93,7 +111,9 @@ export async function startAuthgear(opts: AuthgearSimulatorOptions = {}): Promis
     faults: f,
     rateLimit: limiter,
     stats,
+    webhooks,
     async close() {
+      await webhooks?.close();
       store.close();
       await served.close();
     },

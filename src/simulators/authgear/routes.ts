@@ -20,6 +20,8 @@ export interface AuthgearRoutesOptions {
   createSessionEnabled?: boolean;
   /** Issuer / public URL, resolved once the server listens. */
   publicUrl: () => string;
+  /** Called after an Admin API user change (signed webhooks, see ./index.ts). */
+  emit?: (type: "user.profile.updated" | "user.deleted", user: SimUser) => void;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -170,7 +172,21 @@ export async function authgearApp(o: AuthgearRoutesOptions): Promise<Hono<Env>> 
       const u = userById(a.input?.userID);
       if (!u) throw new GraphQLError("user not found", { errorName: "NotFound", reason: "UserNotFound" });
       store.deleteUser(u.id);
+      o.emit?.("user.deleted", u);
       return { deletedUserID: userNodeId(u.id) };
+    },
+    // Admin API updateUser: the given standard attributes (non-identity ones: name, given_name, …) are set.
+    updateUser: (a: { input?: { userID?: string; standardAttributes?: Record<string, unknown> } }) => {
+      const u = userById(a.input?.userID);
+      if (!u) throw new GraphQLError("user not found", { errorName: "NotFound", reason: "UserNotFound" });
+      for (const [k, v] of Object.entries(a.input?.standardAttributes ?? {})) {
+        if (k === "email" || k === "phone_number" || k === "preferred_username") continue; // identities: not settable here
+        if (v === null) delete u.standardAttributes[k];
+        else u.standardAttributes[k] = v;
+      }
+      u.updatedAt = new Date().toISOString();
+      o.emit?.("user.profile.updated", u);
+      return { user: userNode(u) };
     },
     createSession: async (a: { input?: { userID?: string; clientID?: string } }) => {
       if (!o.createSessionEnabled) throw new GraphQLError("createSession is disabled for this project", { errorName: "Forbidden", reason: "Forbidden" });

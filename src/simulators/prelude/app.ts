@@ -14,6 +14,10 @@ export interface PreludeAppOptions {
   /** Kit middlewares (faults, rate limit, counter), in order. */
   middleware: MiddlewareHandler[];
   errorStatuses?: Partial<ErrorStatuses>;
+  /** Called after a user change (signed webhooks, see ./index.ts). `user` is the API view after the change. */
+  emit?: (type: "user.created" | "user.profile.updated" | "user.identifier.created" | "user.identifier.deleted" | "user.deleted", user: Record<string, unknown>) => void;
+  /** Public keys served at `/.well-known/jwks.json` (webhook signatures, rsassa-pss). */
+  jwks?: { keys: Record<string, unknown>[] };
 }
 
 function same(a: string | undefined, b: string): boolean {
@@ -45,6 +49,12 @@ export function preludeApp(store: PreludeStore, opts: PreludeAppOptions): Hono {
   app.onError((err, c) => (err instanceof SimError ? fail(c, err) : c.json({ code: "Internal", message: "internal error" }, 500)));
   app.notFound((c) => c.json({ code: "NotFound", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
+  if (opts.jwks) {
+    const jwks = opts.jwks;
+    app.get("/.well-known/jwks.json", (c) => c.json(jwks));
+  }
+  const emit = opts.emit ?? (() => {});
+
   const base = "/v2/session/apps/:appId";
   app.use(`${base}/*`, async (c, next) => {
     const auth = c.req.header("authorization") ?? "";
@@ -59,6 +69,7 @@ export function preludeApp(store: PreludeStore, opts: PreludeAppOptions): Hono {
   // create-user (seed 003 step 3.5): 201 with the user (docs: `{id}`; the simulator returns the whole user).
   app.post(`${base}/users`, async (c) => {
     const user = store.createUser(await jsonBody(c));
+    emit("user.created", view(user));
     return c.json(view(user), 201);
   });
 
@@ -83,7 +94,9 @@ export function preludeApp(store: PreludeStore, opts: PreludeAppOptions): Hono {
 
   // delete-user (seed 003 step 1): 204; NotFound when already gone.
   app.delete(`${base}/users/:userId`, (c) => {
+    const gone = view(store.get(c.req.param("userId")));
     store.deleteUser(c.req.param("userId"));
+    emit("user.deleted", gone);
     return c.body(null, 204);
   });
 
@@ -92,12 +105,21 @@ export function preludeApp(store: PreludeStore, opts: PreludeAppOptions): Hono {
     return c.body(null, 204);
   });
 
-  app.patch(`${base}/users/:userId/profile`, async (c) => c.json({ user: view(store.patchProfile(c.req.param("userId"), await jsonBody(c))) }));
+  app.patch(`${base}/users/:userId/profile`, async (c) => {
+    const user = view(store.patchProfile(c.req.param("userId"), await jsonBody(c)));
+    emit("user.profile.updated", user);
+    return c.json({ user });
+  });
 
-  app.post(`${base}/users/:userId/identifiers`, async (c) => c.json(store.addIdentifier(c.req.param("userId"), await jsonBody(c)), 201));
+  app.post(`${base}/users/:userId/identifiers`, async (c) => {
+    const added = store.addIdentifier(c.req.param("userId"), await jsonBody(c));
+    emit("user.identifier.created", view(store.get(c.req.param("userId"))));
+    return c.json(added, 201);
+  });
 
   app.delete(`${base}/users/:userId/identifiers`, async (c) => {
     store.deleteIdentifier(c.req.param("userId"), await jsonBody(c));
+    emit("user.identifier.deleted", view(store.get(c.req.param("userId"))));
     return c.body(null, 204);
   });
 

@@ -10,10 +10,11 @@
  * Endpoints and shapes not in the public reference are marked ASSUMED in ./store.ts and
  * docs/targets/prelude.md.
  */
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { RunningSimulator, SimulatorDef, SimulatorStartOptions } from "../index.js";
 import { faults, rateLimit, serveSimulator, statusCounter, type FaultMiddleware, type RateLimitMiddleware, type SimulatorStats } from "../kit.js";
+import { eventId, WebhookEmitter, type SimulatorWebhookOptions } from "../webhook-emitter.js";
 import { preludeApp } from "./app.js";
 import { PreludeStore, type ErrorStatuses, type PreludeStoreOptions } from "./store.js";
 
@@ -21,7 +22,14 @@ export { PreludeStore, SimError, DEFAULT_ERROR_STATUSES, DEFAULT_OAUTH_PROVIDERS
 export type { SimUser, SimIdentifier, SimProfile, IdentifierType, ErrorStatuses, CreateUserBody } from "./store.js";
 export { preludeApp } from "./app.js";
 
-export interface PreludeSimulatorOptions extends SimulatorStartOptions, PreludeStoreOptions {
+export interface PreludeSimulatorOptions extends SimulatorStartOptions, PreludeStoreOptions, SimulatorWebhookOptions {
+  /**
+   * Webhook signatures: `rsassa-pss` (default; key served at `/.well-known/jwks.json`) or `hmac`
+   * (`sha256=<b64>` keyed by `webhookSecret`). See webhooks.md §6.
+   */
+  webhookSignature?: "rsassa-pss" | "hmac";
+  /** The `verification_token` registered with the webhook (sent in the activation handshake). */
+  webhookVerificationToken?: string;
   /** Statuses of NotFound / *AlreadyExists / invalid (not public; default 404 / 409 / 400). */
   errorStatuses?: Partial<ErrorStatuses>;
   /** Bucket size of the rate limiter (default one second's worth). */
@@ -38,6 +46,12 @@ export interface RunningPrelude extends RunningSimulator {
   /** Present when `rateLimit` was given (Prelude documents no limit: unlimited by default). */
   limiter: RateLimitMiddleware | undefined;
   stats(): SimulatorStats;
+  /** Present with `webhookUrl`: batched, signed event deliveries. */
+  webhooks: WebhookEmitter | undefined;
+  /** `<url>/.well-known/jwks.json`: the key set receivers verify rsassa-pss signatures with. */
+  jwksUri: string;
+  /** Prelude's activation handshake against `webhookUrl`: true when it answered 200 with the same challenge. */
+  activateWebhook(): Promise<boolean>;
 }
 
 const errorBody = (status: number) =>
@@ -60,9 +74,44 @@ export async function startPrelude(opts: PreludeSimulatorOptions = {}): Promise<
         })
       : undefined;
   if (limiter) middleware.push(limiter);
-  const app = preludeApp(store, { appId, apiKey, middleware, ...(opts.errorStatuses ? { errorStatuses: opts.errorStatuses } : {}) });
+  // The app's signing key pair (one per simulator): public half at /.well-known/jwks.json.
+  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = { ...keys.publicKey.export({ format: "jwk" }), kid: randomBytes(8).toString("hex"), alg: "PS256", use: "sig" };
+  const hmac = opts.webhookSignature === "hmac";
+  const webhooks = opts.webhookUrl
+    ? new WebhookEmitter({
+        url: opts.webhookUrl,
+        scheme: hmac ? "prelude-hmac" : "prelude-pss",
+        ...(hmac ? { secret: opts.webhookSecret ?? "" } : { privateKey: keys.privateKey }),
+        ...(opts.webhookRetryDelaysMs ? { retryDelaysMs: opts.webhookRetryDelaysMs } : {}),
+      })
+    : undefined;
+  // Prelude posts batches: {app_id, events: [{id, type, occurred_at, payload: {user}}]} (event fields ASSUMED, docs/sync.md).
+  const emit = webhooks
+    ? (type: string, user: Record<string, unknown>) => {
+        const id = eventId("evt_");
+        webhooks.send({ id, body: JSON.stringify({ app_id: appId, events: [{ id, type, occurred_at: new Date().toISOString(), payload: { user } }] }) });
+      }
+    : undefined;
+  const app = preludeApp(store, { appId, apiKey, middleware, jwks: { keys: [jwk] }, ...(emit ? { emit } : {}), ...(opts.errorStatuses ? { errorStatuses: opts.errorStatuses } : {}) });
   const served = await serveSimulator(app, { ...(opts.port !== undefined ? { port: opts.port } : {}) });
-  return { url: served.url, appId, apiKey, credentials: { appId, apiKey }, store, faults: f, limiter, stats: () => counter.stats(), close: () => served.close() };
+  const activateWebhook = async (): Promise<boolean> => {
+    if (!opts.webhookUrl) throw new Error("activateWebhook needs webhookUrl");
+    const challenge = String(Math.floor(Math.random() * 1e15));
+    const u = new URL(opts.webhookUrl);
+    u.search = new URLSearchParams({ event: "activate", verification_token: opts.webhookVerificationToken ?? "", challenge, app_id: appId }).toString();
+    const res = await fetch(u, { signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    return res.status === 200 && new RegExp(`^\\s*\\{\\s*"challenge"\\s*:\\s*${challenge}\\s*\\}\\s*$`).test(text);
+  };
+  return {
+    url: served.url, appId, apiKey, credentials: { appId, apiKey }, store, faults: f, limiter, stats: () => counter.stats(),
+    webhooks, jwksUri: `${served.url}/.well-known/jwks.json`, activateWebhook,
+    close: async () => {
+      await webhooks?.close();
+      await served.close();
+    },
+  };
 }
 
 export const preludeSimulator: SimulatorDef & { start(opts: PreludeSimulatorOptions): Promise<RunningPrelude> } = {

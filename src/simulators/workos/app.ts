@@ -21,6 +21,8 @@ export interface AppOptions {
    * API, which never says whether a user has a password; lets verify check it against the simulator.
    */
   exposePasswordState: boolean;
+  /** Called after a user is created / updated / deleted (signed webhooks, ../webhook-emitter.ts). */
+  emit?: (event: "user.created" | "user.updated" | "user.deleted", user: SimUser) => void;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -140,7 +142,11 @@ export function buildApp(store: WorkosStore, opts: AppOptions): Hono<Env> {
   app.notFound((c) => c.json({ message: `Route ${c.req.method} ${c.req.path} not found.`, code: "not_found" }, 404));
 
   // ---------------------------------------------------------------- users
-  app.post("/user_management/users", async (c) => c.json(userView(await store.createUser(await jsonBody(c))), 201));
+  app.post("/user_management/users", async (c) => {
+    const u = await store.createUser(await jsonBody(c));
+    opts.emit?.("user.created", u);
+    return c.json(userView(u), 201);
+  });
   app.get("/user_management/users", (c) => {
     const email = c.req.query("email");
     const org = c.req.query("organization_id");
@@ -153,9 +159,15 @@ export function buildApp(store: WorkosStore, opts: AppOptions): Hono<Env> {
     return c.json(userView(u));
   });
   app.get("/user_management/users/:id", (c) => c.json(userView(store.getUser(c.req.param("id")))));
-  app.put("/user_management/users/:id", async (c) => c.json(userView(await store.updateUser(c.req.param("id"), await jsonBody(c)))));
+  app.put("/user_management/users/:id", async (c) => {
+    const u = await store.updateUser(c.req.param("id"), await jsonBody(c));
+    opts.emit?.("user.updated", u);
+    return c.json(userView(u));
+  });
   app.delete("/user_management/users/:id", (c) => {
+    const gone = store.getUser(c.req.param("id"));
     store.deleteUser(c.req.param("id"));
+    opts.emit?.("user.deleted", gone);
     return c.body(null, 202);
   });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { faults, rateLimit, serveSimulator, type FaultMiddleware, type RateLimitMiddleware } from "../kit.js";
+import { eventId, WebhookEmitter, type SimulatorWebhookOptions } from "../webhook-emitter.js";
 import type { RunningSimulator, SimulatorDef, SimulatorStartOptions } from "../index.js";
 import { buildApp } from "./app.js";
 import { WorkosStore, type StoreOptions } from "./store.js";
@@ -13,7 +14,7 @@ import { WorkosStore, type StoreOptions } from "./store.js";
  *   await sim.close();
  */
 
-export interface WorkosSimulatorOptions extends SimulatorStartOptions, StoreOptions {
+export interface WorkosSimulatorOptions extends SimulatorStartOptions, StoreOptions, SimulatorWebhookOptions {
   /** Per-second write / read rates (default: AuthKit's 500 writes and 1,000 reads per 10 s). `rateLimit` sets both. */
   writesPerSecond?: number;
   readsPerSecond?: number;
@@ -28,6 +29,8 @@ export interface RunningWorkosSimulator extends RunningSimulator {
   store: WorkosStore;
   faults: FaultMiddleware;
   limits: { reads: RateLimitMiddleware; writes: RateLimitMiddleware };
+  /** Present with `webhookUrl`: every signed delivery attempt (WorkOS-Signature). */
+  webhooks: WebhookEmitter | undefined;
 }
 
 const rateBody = () => ({ message: "Rate limit exceeded.", code: "rate_limit_exceeded" });
@@ -54,7 +57,17 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     ...opts.faults,
     body: opts.faults?.body ?? ((status) => (status === 429 ? rateBody() : { message: `Simulated failure (${status}).`, code: status >= 500 ? "server_error" : "simulated_error" })),
   });
-  const app = buildApp(store, { apiKey, clientId, faults: f, limits, exposePasswordState: opts.exposePasswordState ?? true });
+  const webhooks = opts.webhookUrl
+    ? new WebhookEmitter({ url: opts.webhookUrl, scheme: "workos", secret: opts.webhookSecret ?? "", ...(opts.webhookRetryDelaysMs ? { retryDelaysMs: opts.webhookRetryDelaysMs } : {}) })
+    : undefined;
+  // WorkOS event: {id, event, data: <user>, created_at} (webhooks.md §3).
+  const emit = webhooks
+    ? (event: string, user: object) => {
+        const id = eventId("event_01");
+        webhooks.send({ id, body: JSON.stringify({ id, event, data: { object: "user", ...user }, created_at: new Date().toISOString(), context: {} }) });
+      }
+    : undefined;
+  const app = buildApp(store, { apiKey, clientId, faults: f, limits, exposePasswordState: opts.exposePasswordState ?? true, ...(emit ? { emit } : {}) });
   const served = await serveSimulator(app, { ...(opts.port !== undefined ? { port: opts.port } : {}) });
   return {
     url: served.url,
@@ -64,7 +77,11 @@ export async function startWorkosSimulator(opts: WorkosSimulatorOptions = {}): P
     store,
     faults: f,
     limits,
-    close: () => served.close(),
+    webhooks,
+    close: async () => {
+      await webhooks?.close();
+      await served.close();
+    },
   };
 }
 
