@@ -7,6 +7,7 @@ import { registerInitCommand } from "./commands/init.js";
 import { registerMigrateCommands } from "./commands/migrate.js";
 import { registerGenerateCommand, registerServeCommand } from "./commands/serve.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
+import { registerReconcileCommand } from "./commands/reconcile.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerGenerateCommand(program);
   registerSimulateCommand(program);
+  registerReconcileCommand(program);
   registerDemoCommand(program);
   return program;
 }
