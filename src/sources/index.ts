@@ -1,7 +1,8 @@
-import { Auth0ExportSource } from "./auth0-export.js";
+import { Auth0ExportSource } from "./auth0/index.js";
 import { CsvSource } from "./csv.js";
 import { FirebaseSource } from "./firebase/index.js";
 import { KeycloakSource } from "./keycloak/index.js";
+import { LdapSource } from "./ldap/index.js";
 import { JsonSource } from "./json.js";
 import { MysqlSource } from "./mysql.js";
 import { MssqlSource } from "./mssql/index.js";
@@ -14,9 +15,10 @@ export * from "./types.js";
 export { CsvSource, type CsvSourceConfig } from "./csv.js";
 export { JsonSource, type JsonSourceConfig } from "./json.js";
 export { NdjsonSource, type NdjsonSourceConfig } from "./ndjson.js";
-export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0-export.js";
+export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0/index.js";
 export { FirebaseSource, type FirebaseSourceConfig } from "./firebase/index.js";
 export { KeycloakSource, type KeycloakSourceConfig } from "./keycloak/index.js";
+export { LdapSource, type LdapSourceConfig } from "./ldap/index.js";
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
 export { MysqlSource, type MysqlSourceConfig } from "./mysql.js";
@@ -43,6 +45,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   "auth0-export": (c, ctx) => new Auth0ExportSource(c, ctx),
   firebase: (c, ctx) => new FirebaseSource(c, ctx),
   keycloak: (c, ctx) => new KeycloakSource(c, ctx),
+  ldap: (c, ctx) => new LdapSource(c, ctx),
 };
 
 /**

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import type { Issue } from "../mapping/issues.js";
 import type { MigrationUserInput } from "../model/user.js";
+import { Auth0ExportSourceConfigSchema } from "./auth0/config.js";
 import { FirebaseSourceConfigSchema } from "./firebase/config.js";
 import { KeycloakSourceConfigSchema } from "./keycloak/config.js";
+import { LdapSourceConfigSchema } from "./ldap/config.js";
 
 /** One legacy record plus where it came from, so every error can name it (`users.csv:17`, `Users Id=42`). */
 export interface SourceRecord {
@@ -95,11 +97,11 @@ export const JsonSourceConfigSchema = z.object({
   key: z.string().optional(),
 });
 export const NdjsonSourceConfigSchema = z.object({ type: z.literal("ndjson"), path: z.string().min(1) });
-/** Auth0 bulk user export (NDJSON) + the optional password-hash export from Auth0 support (NDJSON). */
-export const Auth0ExportSourceConfigSchema = z.object({ type: z.literal("auth0-export"), path: z.string().min(1), passwordHashes: z.string().min(1).optional() });
 
 /** Sources that build canonical users themselves: a config for them needs no `mapping` (see config/source-mapping.ts). */
-export const BUILT_IN_MAPPING_SOURCES: ReadonlySet<string> = new Set(["auth0-export", "firebase", "keycloak", "cognito", "clerk", "supabase"]);
+export { Auth0ExportSourceConfigSchema };
+
+export const BUILT_IN_MAPPING_SOURCES: ReadonlySet<string> = new Set(["auth0-export", "firebase", "keycloak", "ldap", "cognito", "clerk", "supabase"]);
 
 export const SourceConfigSchema = z.discriminatedUnion("type", [
   SqliteSourceConfigSchema,
@@ -112,6 +114,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   Auth0ExportSourceConfigSchema,
   FirebaseSourceConfigSchema,
   KeycloakSourceConfigSchema,
+  LdapSourceConfigSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;

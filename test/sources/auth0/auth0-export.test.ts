@@ -1,16 +1,16 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.js";
-import { runMigration } from "../../src/engine/run.js";
-import { verifyMigration } from "../../src/engine/verify.js";
-import { isAuthmigrateError } from "../../src/errors.js";
-import { startAuth0 } from "../../src/simulators/auth0/index.js";
-import { Auth0ExportSource, SourceConfigSchema, createSource } from "../../src/sources/index.js";
-import { Auth0Instance, Auth0OptionsSchema } from "../../src/targets/auth0/index.js";
-import { tempDir } from "../helpers.js";
+import { parseConfig } from "../../../src/config/load.js";
+import { runMigration } from "../../../src/engine/run.js";
+import { verifyMigration } from "../../../src/engine/verify.js";
+import { isAuthmigrateError } from "../../../src/errors.js";
+import { startAuth0 } from "../../../src/simulators/auth0/index.js";
+import { Auth0ExportSource, SourceConfigSchema, createSource } from "../../../src/sources/index.js";
+import { Auth0Instance, Auth0OptionsSchema } from "../../../src/targets/auth0/index.js";
+import { tempDir } from "../../helpers.js";
 
-const FIXTURES = path.resolve(__dirname, "../fixtures/sources/auth0");
+const FIXTURES = path.resolve(__dirname, "../../fixtures/sources/auth0");
 const BCRYPT_A = "$2b$10$VvC10Nhzh8oCRE6A9ywlS.iV7fjqU4LFPnENq2jGdtLyn.SK0Ybju"; // "correct horse battery staple"
 
 async function readAll(src: { read(): AsyncIterable<{ row: Record<string, unknown>; location: string; error?: string }> }) {
@@ -27,7 +27,7 @@ describe("auth0-export source", () => {
   });
 
   it("merges password hashes by user id (auth0|<_id.$oid>), falls back to email for database users, keeps identities as-is", async () => {
-    const src = createSource({ type: "auth0-export", path: "users.ndjson", passwordHashes: "hashes.ndjson" }, { cwd: FIXTURES }) as Auth0ExportSource;
+    const src = createSource(SourceConfigSchema.parse({ type: "auth0-export", path: "users.ndjson", passwordHashes: "hashes.ndjson" }), { cwd: FIXTURES }) as Auth0ExportSource;
     expect(src.describe()).toContain("password hashes");
     const recs = await readAll(src);
     expect(recs).toHaveLength(6);
@@ -48,14 +48,14 @@ describe("auth0-export source", () => {
   });
 
   it("without a hash file rows come through unchanged; a malformed hash file is a SOURCE_PARSE_ERROR naming the line", async () => {
-    const plain = await readAll(createSource({ type: "auth0-export", path: "users.ndjson" }, { cwd: FIXTURES }));
+    const plain = await readAll(createSource(SourceConfigSchema.parse({ type: "auth0-export", path: "users.ndjson" }), { cwd: FIXTURES }));
     expect(plain.filter((r) => !r.error).every((r) => r.row.passwordHash === undefined)).toBe(true);
     const dir = tempDir();
     writeFileSync(path.join(dir, "h.ndjson"), '{"_id":{"$oid":"1"},"passwordHash":"$2b$x"}\n{broken\n');
-    const err = await readAll(createSource({ type: "auth0-export", path: path.join(FIXTURES, "users.ndjson"), passwordHashes: "h.ndjson" }, { cwd: dir })).catch((e: unknown) => e);
+    const err = await readAll(createSource(SourceConfigSchema.parse({ type: "auth0-export", path: path.join(FIXTURES, "users.ndjson"), passwordHashes: "h.ndjson" }), { cwd: dir })).catch((e: unknown) => e);
     expect(isAuthmigrateError(err) && err.code).toBe("SOURCE_PARSE_ERROR");
     expect(String((err as Error).message)).toContain("h.ndjson:2");
-    const missing = await readAll(createSource({ type: "auth0-export", path: "users.ndjson", passwordHashes: "nope.ndjson" }, { cwd: FIXTURES })).catch((e: unknown) => e);
+    const missing = await readAll(createSource(SourceConfigSchema.parse({ type: "auth0-export", path: "users.ndjson", passwordHashes: "nope.ndjson" }), { cwd: FIXTURES })).catch((e: unknown) => e);
     expect(isAuthmigrateError(missing) && missing.code).toBe("SOURCE_NOT_FOUND");
   });
 
