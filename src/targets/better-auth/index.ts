@@ -31,6 +31,8 @@ export const betterAuthTarget: Target<typeof BetterAuthTargetOptionsSchema> = {
     rollback: true,
     // Every format the hash engine verifies: the legacyPasswords() plugin checks them at sign-in.
     hashFormats: hashFormats.filter(isVerifiable),
+    // One email per user (user.email), OAuth identities as account rows, no phone field in core.
+    mirror: { identifiers: { email: "one", phone: "none", oauth: "many" }, profile: true, password: true },
   },
   options: BetterAuthTargetOptionsSchema,
   create: (options, ctx) => new BetterAuthInstance(options, ctx),

@@ -5,7 +5,9 @@ import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors
 import { verifyPassword as verifyLegacyPassword } from "../../hashes/index.js";
 import { isValidEmail } from "../../mapping/normalize.js";
 import type { Identity, MigrationOrg, MigrationUser } from "../../model/user.js";
-import type { OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import type { HashCredential } from "../../model/user.js";
+import type { IdentifierOpResult, MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import * as mirror from "./mirror.js";
 import {
   newId,
   openDatabase,
@@ -513,6 +515,28 @@ export class BetterAuthInstance implements TargetInstance {
       },
       (targetId, reason): DeleteOutcome => ({ targetId, ok: false, reason }),
     );
+  }
+
+  // ------------------------------------------------------------------ mirror (authmigrate/mirror, ./mirror.ts)
+
+  async getIdentifiers(targetId: string): Promise<MirrorIdentifier[] | undefined> {
+    return mirror.getIdentifiers(this.h, targetId);
+  }
+
+  async updateProfile(targetId: string, patch: MirrorProfilePatch): Promise<void> {
+    await mirror.updateProfile(this.h, targetId, patch);
+  }
+
+  async addIdentifier(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult> {
+    return mirror.addIdentifier(this.h, this.options.idFormat, targetId, identifier);
+  }
+
+  async removeIdentifier(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult> {
+    return mirror.removeIdentifier(this.h, targetId, identifier);
+  }
+
+  async setPassword(targetId: string, credential: HashCredential): Promise<void> {
+    await mirror.setPassword(this.h, this.options.idFormat, targetId, credential);
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,10 @@
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors.js";
 import { withRetry } from "../../engine/retry.js";
 import type { MigrationOrg, MigrationUser } from "../../model/user.js";
-import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import type { IdentifierOpResult, MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import { BATCH_LOOKUP_MAX, PreludeApi, isPreludeError, isStatus } from "./client.js";
 import { identifierKey, toCreateBody, toView, type PreludeIdentifier, type PreludeProfile, type PreludeUser } from "./map.js";
+import * as mirror from "./mirror.js";
 import type { PreludeTargetOptions } from "./options.js";
 
 type LookupResult = Map<string, { targetId: string; matchedBy: "externalId" | "email" }>;
@@ -310,6 +311,26 @@ export class PreludeInstance implements TargetInstance {
       }
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ mirror (authmigrate/mirror)
+  // One request each, no retry here: the mirror's outbox retries failed changes as a whole.
+
+  async getIdentifiers(targetId: string): Promise<MirrorIdentifier[] | undefined> {
+    return mirror.getIdentifiers(this.api, targetId);
+  }
+
+  async updateProfile(targetId: string, patch: MirrorProfilePatch): Promise<void> {
+    const body = mirror.toProfilePatch(patch);
+    if (Object.keys(body).length) await this.api.patchProfile(targetId, body as PreludeProfile);
+  }
+
+  async addIdentifier(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult> {
+    return mirror.addIdentifier(this.api, targetId, mirror.toPreludeIdentifier(identifier, this.options.providerNames));
+  }
+
+  async removeIdentifier(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult> {
+    return mirror.removeIdentifier(this.api, targetId, mirror.toPreludeIdentifier(identifier, this.options.providerNames));
   }
 
   async close(): Promise<void> {
