@@ -91,10 +91,17 @@ export class WebhookEmitter {
     }
   }
 
-  /** Queue one delivery (returns at once; `idle()` waits for it and its retries). */
+  private tail: Promise<void> = Promise.resolve();
+
+  /**
+   * Queue one delivery (returns at once; `idle()` waits for it and its retries). Deliveries go
+   * out one after another, so tests see events in the order the API calls happened; receivers
+   * must still cope with reordering (the receive tests send out of order on purpose).
+   */
   send(event: { id: string; body: string }): void {
     if (this.closed) return;
-    const p = this.deliver(event).finally(() => this.pending.delete(p));
+    const p = this.tail.then(() => this.deliver(event)).finally(() => this.pending.delete(p));
+    this.tail = p.catch(() => undefined);
     this.pending.add(p);
   }
 

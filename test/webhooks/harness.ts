@@ -26,8 +26,11 @@ export const PROVIDERS: Provider[] = ["clerk", "std", "workos", "authgear", "pre
 
 export const preludeKeys: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const JWKS_URI = "http://prelude-jwks.invalid/.well-known/jwks.json";
+/** Where the configured Prelude JWKS really lives (the Prelude simulator, in the end-to-end test). */
+export const preludeJwks: { url?: string } = {};
 /** Serves the test JWKS without a network (startService's fetch option). */
 const jwksFetch: typeof fetch = async (input, init) => {
+  if (String(input) === JWKS_URI && preludeJwks.url) return fetch(preludeJwks.url, init);
   if (String(input) === JWKS_URI) return new Response(JSON.stringify({ keys: [{ ...preludeKeys.publicKey.export({ format: "jwk" }), kid: "k1", alg: "PS256" }] }), { headers: { "content-type": "application/json" } });
   return fetch(input, init);
 };
