@@ -40,7 +40,12 @@ export const DASHBOARD_JS = String.raw`
     if (typeof uPlot === "undefined") return;
     if (charts[id]) { charts[id].setData(data); return; }
     var series = [{}].concat(labels.map(function (l, i) { return { label: l, stroke: colors[i], width: 2, points: { show: true, size: 4 } }; }));
-    charts[id] = new uPlot({ width: width(id), height: 220, series: series, scales: { x: { time: true } } }, data, $(id));
+    // At least the last 30 minutes on the x axis: a run of a few minutes is not a dot in a year-wide axis.
+    var range = function (u, min, max) {
+      var now = Date.now() / 1000;
+      return [Math.min(min === null ? now : min, now - 1800) - 30, Math.max(max === null ? now : max, now) + 30];
+    };
+    charts[id] = new uPlot({ width: width(id), height: 220, series: series, scales: { x: { time: true, range: range } } }, data, $(id));
   };
   var barChart = function (id, items, label, color) {
     if (typeof uPlot === "undefined") return;
@@ -49,7 +54,7 @@ export const DASHBOARD_JS = String.raw`
     if (charts[id]) charts[id].destroy();
     charts[id] = new uPlot({
       width: width(id), height: 200,
-      scales: { x: { time: false, range: [-0.5, Math.max(0.5, items.length - 0.5)] } },
+      scales: { x: { time: false, range: [-0.5, Math.max(0.5, items.length - 0.5)] }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
       axes: [{ values: function (_, ticks) { return ticks.map(function (t) { return items[t] ? items[t][0] : ""; }); }, splits: function () { return xs; } }, {}],
       series: [{}, { label: label, fill: color, stroke: color, paths: uPlot.paths.bars({ size: [0.6, 80] }), points: { show: false } }],
     }, data, $(id));

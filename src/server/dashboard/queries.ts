@@ -288,8 +288,9 @@ export async function strategies(s: DashboardSource): Promise<{ strategies: { st
     s.db.all<{ k: string | null; n: number | string }>("SELECT hash_format AS k, COUNT(*) AS n FROM am_users WHERE target = ? GROUP BY hash_format ORDER BY 2 DESC", [s.target]),
   ]);
   return {
-    strategies: st.map((r) => ({ strategy: r.k ?? "none", count: n(r.n) })),
-    hashFormats: hf.map((r) => ({ format: r.k ?? "none", count: n(r.n) })),
+    // null = no strategy decided (failed or skipped records) / no password hash in the legacy record.
+    strategies: st.map((r) => ({ strategy: r.k ?? "(not migrated)", count: n(r.n) })),
+    hashFormats: hf.map((r) => ({ format: r.k ?? "(no hash)", count: n(r.n) })),
   };
 }
 
