@@ -52,7 +52,8 @@ function withoutPassword(url: string): { url: string; hadPassword: boolean } {
 export async function buildInitConfig(opts: { preset: string; source?: string; outFile: string; cwd?: string }): Promise<InitResult> {
   const preset = getPreset(opts.preset);
   const outDir = path.dirname(path.resolve(opts.cwd ?? process.cwd(), opts.outFile));
-  const target = { type: "better-auth", database: "auth.db" };
+  // admin: the admin plugin's `banned` column, so inactive/locked users arrive disabled rather than fail.
+  const target = { type: "better-auth", database: "auth.db", admin: true };
   const ledger = { url: ".authmigrate/ledger.sqlite" };
   if (opts.source === undefined) {
     const src = preset.placeholderSource;
