@@ -65,6 +65,8 @@ export const workosTarget: Target<typeof WorkosTargetOptionsSchema> = {
     hashFormats: WORKOS_HASH_FORMATS,
     // AuthKit writes: 500 / 10 s per environment (seed 002 says 100/s; the docs' lower figure wins).
     rateLimit: { requestsPerSecond: 50, burst: 50 },
+    // One email per user (PUT replaces it); phones / OAuth links are not WorkOS user fields.
+    mirror: { identifiers: { email: "one", phone: "none", oauth: "none" }, profile: true, password: true },
   },
   options: WorkosTargetOptionsSchema,
   create: (options, ctx) => new WorkosInstance(options, ctx),

@@ -2,7 +2,9 @@ import { AuthmigrateError, isAuthmigrateError } from "../../errors.js";
 import { withRetry } from "../../engine/retry.js";
 import type { MigrationOrg, MigrationUser } from "../../model/user.js";
 import { HttpClient, type RateLimiter } from "../http/client.js";
-import type { OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import type { HashCredential } from "../../model/user.js";
+import type { IdentifierOpResult, MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import * as mirror from "./mirror.js";
 import {
   isAlreadyMember,
   isEmailTaken,
@@ -490,6 +492,30 @@ export class WorkosInstance implements TargetInstance {
       }
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ mirror (authmigrate/mirror, ./mirror.ts)
+  // One request each, no retry here: the mirror's outbox retries a failed change as a whole.
+
+  async getIdentifiers(targetId: string): Promise<MirrorIdentifier[] | undefined> {
+    return mirror.getIdentifiers(this.api, targetId);
+  }
+
+  async updateProfile(targetId: string, patch: MirrorProfilePatch): Promise<void> {
+    await mirror.updateProfile(this.api, targetId, patch);
+  }
+
+  async addIdentifier(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult> {
+    return mirror.addIdentifier(this.api, targetId, identifier);
+  }
+
+  async removeIdentifier(targetId: string, identifier: MirrorIdentifier): Promise<IdentifierOpResult> {
+    return mirror.removeIdentifier(this.api, targetId, identifier);
+  }
+
+  async setPassword(targetId: string, credential: HashCredential): Promise<void> {
+    await mirror.setPassword(this.api, targetId, credential);
+    this.passwordSent.set(targetId, true);
   }
 
   async close(): Promise<void> {
