@@ -96,6 +96,19 @@ describe("ldap source", () => {
     expect(recs[0]!.location).toMatch(/^ldap uid=user\d\d,ou=(people|disabled),dc=example,dc=org$/);
   });
 
+  it("yields the first user before the next page is requested (one page in memory)", async () => {
+    const { source, pages } = counted();
+    const it = source.read()[Symbol.asyncIterator]();
+    await it.next();
+    expect(pages.n).toBe(2); // the groups' single page, then the first page of users
+    for (let i = 1; i < SIZE_LIMIT; i++) await it.next();
+    expect(pages.n).toBe(2);
+    await it.next();
+    expect(pages.n).toBe(3);
+    await it.return?.();
+    await source.close();
+  });
+
   it("maps inetOrgPerson without any configuration: ids, names (unicode), mails, phones, hashes, status, groups", async () => {
     const { source } = counted();
     const byUid = new Map((await readAll(source)).map((r) => [String(r.row.uid), r]));
