@@ -1,5 +1,6 @@
 import { Auth0ExportSource } from "./auth0/index.js";
 import { CsvSource } from "./csv.js";
+import { CognitoSource } from "./cognito/index.js";
 import { FirebaseSource } from "./firebase/index.js";
 import { KeycloakSource } from "./keycloak/index.js";
 import { LdapSource } from "./ldap/index.js";
@@ -18,6 +19,7 @@ export { NdjsonSource, type NdjsonSourceConfig } from "./ndjson.js";
 export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0/index.js";
 export { FirebaseSource, type FirebaseSourceConfig } from "./firebase/index.js";
 export { KeycloakSource, type KeycloakSourceConfig } from "./keycloak/index.js";
+export { CognitoSource, type CognitoSourceConfig } from "./cognito/index.js";
 export { LdapSource, type LdapSourceConfig } from "./ldap/index.js";
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
@@ -45,6 +47,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   "auth0-export": (c, ctx) => new Auth0ExportSource(c, ctx),
   firebase: (c, ctx) => new FirebaseSource(c, ctx),
   keycloak: (c, ctx) => new KeycloakSource(c, ctx),
+  cognito: (c, ctx) => new CognitoSource(c, ctx),
   ldap: (c, ctx) => new LdapSource(c, ctx),
 };
 

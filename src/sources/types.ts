@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Issue } from "../mapping/issues.js";
 import type { MigrationUserInput } from "../model/user.js";
 import { Auth0ExportSourceConfigSchema } from "./auth0/config.js";
+import { CognitoSourceConfigSchema } from "./cognito/config.js";
 import { FirebaseSourceConfigSchema } from "./firebase/config.js";
 import { KeycloakSourceConfigSchema } from "./keycloak/config.js";
 import { LdapSourceConfigSchema } from "./ldap/config.js";
@@ -114,6 +115,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   Auth0ExportSourceConfigSchema,
   FirebaseSourceConfigSchema,
   KeycloakSourceConfigSchema,
+  CognitoSourceConfigSchema,
   LdapSourceConfigSchema,
 ]);
 

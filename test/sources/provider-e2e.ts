@@ -135,7 +135,8 @@ export async function assertMigrated(m: Migrated, expected: Expected[]): Promise
     if (e.metadata) expect(mapped.user!.metadata).toMatchObject(e.metadata);
   }
   db.close();
-  // Right password signs in; a wrong one does not.
+  // Right password signs in; a wrong one does not. (Cognito exports no hashes: nobody to sign in.)
+  if (expected.every((e) => e.password === undefined)) return;
   expect(signInable.length).toBeGreaterThan(0);
   const ok = await signIn(m.db, signInable);
   expect(Object.fromEntries(signInable.map((s, i) => [s.email, ok[i]]))).toEqual(Object.fromEntries(signInable.map((s) => [s.email, true])));
