@@ -8,6 +8,7 @@ import { registerMigrateCommands } from "./commands/migrate.js";
 import { registerGenerateCommand, registerServeCommand } from "./commands/serve.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
 import { registerReconcileCommand } from "./commands/reconcile.js";
+import { registerWorkerCommand } from "./commands/scale.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerAuditCommand(program);
   registerMigrateCommands(program);
+  registerWorkerCommand(program);
   registerHashCommand(program);
   registerServeCommand(program);
   registerGenerateCommand(program);

@@ -17,7 +17,7 @@ async function* chunks<T>(items: AsyncIterable<T>, size: number): AsyncGenerator
 }
 
 /** Only records that would be migrated compete for an email; a skipped inactive user must not shadow an active one. */
-function isClaimable(rec: MappedRecord, skipInactive: boolean): boolean {
+export function isClaimable(rec: MappedRecord, skipInactive: boolean): boolean {
   if (!rec.user?.email || rec.skipped || rec.issues.some((i) => i.severity === "error")) return false;
   return !(skipInactive && rec.user.status === "disabled");
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createWriteStream, readFileSync } from "node:fs";
 import type { MappedRecord } from "../../mapping/map-user.js";
 import type { MigrationStatus } from "../../engine/status.js";
+import type { ScaleRunStatus } from "../../engine/scale/workers.js";
 import type { LedgerSummary } from "../../ledger/types.js";
 import type { RunReport } from "../../engine/run.js";
 import type { VerifyReport } from "../../engine/verify.js";
@@ -10,6 +11,7 @@ import type { Decision } from "../../engine/decision.js";
 import type { ForcedStrategy } from "../../engine/strategy.js";
 import { load, withConfig, type CommonOptions } from "../common.js";
 import { EXIT, endProgress, printJson, progressPrinter, table } from "../output.js";
+import { renderScale, runScaledCommand, workersFlag } from "./scale.js";
 
 const STRATEGIES = ["hash", "reset", "temporary", "sso"] as const;
 
@@ -71,7 +73,7 @@ function readCredentials(file: string): { email: string; password: string }[] {
     });
 }
 
-function renderStatus(s: LedgerSummary & { ledger: string; status: MigrationStatus }): string {
+function renderStatus(s: LedgerSummary & { ledger: string; status: MigrationStatus; scale?: ScaleRunStatus }): string {
   const st = s.status;
   const lines = [
     `ledger: ${s.ledger} · target ${s.target}`,
@@ -82,6 +84,7 @@ function renderStatus(s: LedgerSummary & { ledger: string; status: MigrationStat
     `health: ${st.health.failed} failed (${st.health.failedPercentage}%), ${st.health.pending} in flight/unknown, ${st.health.rolledBack} rolled back, ${st.health.organizations} organizations`,
   ];
   if (s.reasons.length) lines.push("reasons:", table(s.reasons.map((r) => [`  ${r.reason}`, r.count])));
+  if (s.scale) lines.push(renderScale(s.scale));
   if (s.runs.length) {
     lines.push("recent runs:", table(s.runs.map((r) => [`  #${r.id}`, r.kind, r.status, r.startedAt, Object.entries(r.counts).map(([k, v]) => `${k}=${v}`).join(" ")])));
   }
@@ -174,7 +177,8 @@ export function registerMigrateCommands(program: Command): void {
     .option("--concurrency <n>", "target calls in flight", positiveInt("--concurrency"))
     .option("--password-strategy <s>", `force a password strategy: ${STRATEGIES.join("|")}`)
     .option("--reset <which>", "reset emails after import: none|missing|all (default: config passwords.reset)")
-    .action(async (o: MigrateFlags) => runCommand(o));
+    .option("--workers <n>", "split the run into chunks worked by n processes here (more join with `authmigrate worker --run <id>`); needs a PostgreSQL ledger", workersFlag)
+    .action(async (o: MigrateFlags & { workers?: number }) => (o.workers !== undefined ? runScaledCommand({ ...o, workers: o.workers }) : runCommand(o)));
 
   withConfig(program.command("pilot").description("migrate only a pilot group (seed 000: test with 5-10 users first)"))
     .option("--emails <list>", "comma-separated emails")
@@ -213,7 +217,8 @@ export function registerMigrateCommands(program: Command): void {
       const { migrationStatus } = await import("../../engine/status.js");
       const every = o.watch === undefined || o.watch === false ? 0 : o.watch === true ? 5 : Number(o.watch);
       for (;;) {
-        const s = await migrationStatus({ config, cwd, ...(o.ledgerOnly ? { ledgerOnly: true } : {}) });
+        const scale = await (await import("../../engine/scale/workers.js")).scaleStatusFor(config, cwd);
+        const s = { ...(await migrationStatus({ config, cwd, ...(o.ledgerOnly ? { ledgerOnly: true } : {}) })), ...(scale ? { scale } : {}) };
         if (o.json) printJson(s);
         else process.stdout.write((every && process.stdout.isTTY ? "\x1b[2J\x1b[H" : "") + renderStatus(s) + "\n");
         if (!every) return;
