@@ -105,7 +105,7 @@ describe("ldap source", () => {
     expect(pages.n).toBe(2);
     await it.next();
     expect(pages.n).toBe(3);
-    await it.return?.();
+    await it.return?.(undefined);
     await source.close();
   });
 
