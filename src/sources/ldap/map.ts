@@ -21,8 +21,10 @@ export function ldapCredential(values: (string | Buffer)[], field: string, issue
       cleartext = true;
       continue;
     }
-    const format = identify(s)[0]?.format;
-    if (format) return { kind: "hash", format, value: s, params: {} };
+    // OpenLDAP's argon2 module stores `{ARGON2}` + the standard PHC string: the hash is the PHC part.
+    const value = /^\{ARGON2\}\$argon2/i.test(s) ? s.slice("{ARGON2}".length) : s;
+    const format = identify(value)[0]?.format;
+    if (format) return { kind: "hash", format, value, params: {} };
   }
   issues.push(
     cleartext

@@ -40,6 +40,7 @@ const SCHEMES: { format: string; make: (pw: string) => string }[] = [
   { format: "ldap-sha", make: (pw) => slappasswd("{SHA}", pw) },
   { format: "ldap-smd5", make: (pw) => slappasswd("{SMD5}", pw) },
   { format: "ldap-pbkdf2-sha512", make: (pw) => pbkdf2(pw, "sha512") },
+  { format: "argon2i", make: (pw) => slappasswd("{ARGON2}", pw) }, // OpenLDAP's argon2 module
 ];
 
 const UNICODE_NAMES: Record<number, [string, string, string]> = {

@@ -48,7 +48,7 @@ function accepts(port: number): Promise<boolean> {
 
 /** `slappasswd` for a real {SCHEME} hash, exactly as an admin would produce one. */
 export function slappasswd(scheme: string, password: string, cryptFormat?: string): string {
-  const args = ["-o", "module-load=/usr/lib/ldap/pw-sha2.so", "-h", scheme, "-s", password];
+  const args = ["-o", `module-load=/usr/lib/ldap/${scheme === "{ARGON2}" ? "argon2" : "pw-sha2"}.so`, "-h", scheme, "-s", password];
   if (cryptFormat) args.push("-c", cryptFormat);
   return execFileSync("/usr/sbin/slappasswd", args, { encoding: "utf8" }).trim();
 }
@@ -61,6 +61,7 @@ include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload pw-sha2
+moduleload argon2
 moduleload ppolicy
 pidfile ${dir}/slapd.pid
 database mdb

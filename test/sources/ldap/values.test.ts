@@ -42,6 +42,11 @@ describe("userPassword → credential", () => {
     expect(JSON.stringify(issues)).not.toContain("zzz");
   });
 
+  it("{ARGON2} (OpenLDAP's argon2 module) is its PHC string", () => {
+    const phc = "$argon2i$v=19$m=4096,t=3,p=1$65vjsZB84bBFSnMahHXFrw$SDXMb9aAARTR6UZINrI/M64LrLuVblRSE7b/OT0g4xA";
+    expect(ldapCredential([`{ARGON2}${phc}`], "userPassword", [])).toEqual({ kind: "hash", format: "argon2i", value: phc, params: {} });
+  });
+
   it("a cleartext value is not treated as a hash", () => {
     const issues: Issue[] = [];
     expect(ldapCredential(["hunter2"], "userPassword", issues)).toEqual({ kind: "none" });
