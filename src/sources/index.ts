@@ -1,5 +1,6 @@
 import { Auth0ExportSource } from "./auth0/index.js";
 import { CsvSource } from "./csv.js";
+import { ClerkSource } from "./clerk/index.js";
 import { CognitoSource } from "./cognito/index.js";
 import { FirebaseSource } from "./firebase/index.js";
 import { KeycloakSource } from "./keycloak/index.js";
@@ -20,6 +21,7 @@ export { Auth0ExportSource, type Auth0ExportSourceConfig } from "./auth0/index.j
 export { FirebaseSource, type FirebaseSourceConfig } from "./firebase/index.js";
 export { KeycloakSource, type KeycloakSourceConfig } from "./keycloak/index.js";
 export { CognitoSource, type CognitoSourceConfig } from "./cognito/index.js";
+export { ClerkSource, type ClerkSourceConfig } from "./clerk/index.js";
 export { LdapSource, type LdapSourceConfig } from "./ldap/index.js";
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
@@ -48,6 +50,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   firebase: (c, ctx) => new FirebaseSource(c, ctx),
   keycloak: (c, ctx) => new KeycloakSource(c, ctx),
   cognito: (c, ctx) => new CognitoSource(c, ctx),
+  clerk: (c, ctx) => new ClerkSource(c, ctx),
   ldap: (c, ctx) => new LdapSource(c, ctx),
 };
 

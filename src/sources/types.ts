@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Issue } from "../mapping/issues.js";
 import type { MigrationUserInput } from "../model/user.js";
 import { Auth0ExportSourceConfigSchema } from "./auth0/config.js";
+import { ClerkSourceConfigSchema } from "./clerk/config.js";
 import { CognitoSourceConfigSchema } from "./cognito/config.js";
 import { FirebaseSourceConfigSchema } from "./firebase/config.js";
 import { KeycloakSourceConfigSchema } from "./keycloak/config.js";
@@ -116,6 +117,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   FirebaseSourceConfigSchema,
   KeycloakSourceConfigSchema,
   CognitoSourceConfigSchema,
+  ClerkSourceConfigSchema,
   LdapSourceConfigSchema,
 ]);
 
