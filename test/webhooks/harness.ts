@@ -157,7 +157,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     source = { type: "sqlite", path: "legacy.db", table: "Users", orderBy: ["Id"] };
     query = async (sql, params = []) => db.prepare(sql.replace(/\$\d+/g, "?")).all(...(params as unknown[])) as Record<string, unknown>[];
     const exec = (sql: string, params: unknown[] = []) => void db.prepare(sql.replace(/\$\d+/g, "?")).run(...params);
-    closeDb = async () => db.close();
+    closeDb = async () => void db.close();
     Object.assign(query, { exec });
   } else {
     const pool = new pg.Pool({ connectionString: o.pgUrl!, max: 2 });

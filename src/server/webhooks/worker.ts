@@ -10,8 +10,22 @@ import type { Logger } from "../log.js";
 import type { LedgerLinker } from "./apply/ledger.js";
 import type { LegacyApplier, LegacyResult } from "./apply/legacy.js";
 import type { WebhookScheme, WebhooksConfig } from "./config.js";
-import type { Inbox, InboxRow } from "./inbox/index.js";
-import { toChange, UnmappableEvent } from "./map/index.js";
+import type { SqlExec } from "./apply/sql-exec.js";
+import type { Inbox, InboxRow, SubjectState } from "./inbox/index.js";
+import { toChange, UnmappableEvent, type Change } from "./map/index.js";
+
+type Staged =
+  | { row: InboxRow; error: unknown }
+  | {
+      row: InboxRow;
+      parts: string[];
+      skipped: boolean;
+      subject?: { targetId: string; state: SubjectState };
+      link?: { key: string; change: Exclude<Change, { kind: "ignore" }> };
+    };
+
+/** SQLite calls are synchronous: let pending acknowledgements run between events. */
+const yieldToAcks = () => new Promise<void>((r) => setImmediate(r));
 
 export interface WorkerOptions {
   inbox: Inbox;
@@ -76,10 +90,52 @@ export class WebhookWorker {
     }
   }
 
-  /** Process one batch of due events; returns how many were handled. */
+  /**
+   * Process one batch of due events; returns how many were handled. With a legacy database the
+   * batch runs in ONE legacy transaction with a savepoint per event (a per-event commit costs
+   * several fsyncs on a SQLite legacy file, which would also stall acknowledgements); the ledger
+   * links, subject states and inbox statuses are written only after that commit.
+   */
   async tick(): Promise<number> {
     const rows = await this.o.inbox.claim(this.now(), this.o.settings.batchSize, LEASE_MS);
-    for (const row of rows) await this.process(row);
+    if (rows.length === 0) return 0;
+    const staged = new Map<string, SubjectState>();
+    const results: Staged[] = [];
+    const legacy = this.o.legacy;
+    if (legacy) {
+      try {
+        await legacy.tx(async (x) => {
+          for (const row of rows) {
+            await x.savepoint("set");
+            try {
+              results.push(await this.stage(row, staged, x));
+              await x.savepoint("release");
+            } catch (e) {
+              await x.savepoint("rollback");
+              await x.savepoint("release");
+              results.push({ row, error: e });
+            }
+            await yieldToAcks();
+          }
+        });
+      } catch (e) {
+        // The commit failed: nothing of this batch reached the legacy DB; retry every event.
+        for (const r of results) if (!("error" in r)) Object.assign(r, { error: e });
+      }
+    } else {
+      for (const row of rows) {
+        try {
+          results.push(await this.stage(row, staged, undefined));
+        } catch (e) {
+          results.push({ row, error: e });
+        }
+      }
+    }
+    for (const r of results) {
+      if ("error" in r) await this.failed(r.row, r.error);
+      else await this.finish(r);
+      await yieldToAcks();
+    }
     return rows.length;
   }
 
@@ -88,50 +144,60 @@ export class WebhookWorker {
     while ((await this.tick()) > 0);
   }
 
-  private async process(row: InboxRow): Promise<void> {
-    const started = this.now();
-    const base = { provider: row.provider, eventType: row.type, attempt: row.attempts };
-    try {
-      const outcome = await this.apply(row);
-      await this.o.inbox.complete(row.id, outcome, this.now());
-      if (/^(ignored|stale_event|after_delete)/.test(outcome)) this.counts.skipped++;
-      else this.counts.applied++;
-      this.log({ event: "webhook_applied", ...base, outcome, ms: this.now() - started });
-    } catch (e) {
-      const permanent = e instanceof UnmappableEvent;
-      const dead = permanent || row.attempts >= this.o.settings.maxAttempts;
-      const delay = Math.min(MAX_BACKOFF_MS, this.o.settings.backoffMs * 2 ** (row.attempts - 1));
-      const msg = errorMessage(e);
-      await this.o.inbox.fail(row.id, permanent ? `unmappable: ${msg}` : msg, dead ? null : this.now() + delay, this.now());
-      if (dead) this.counts.dead++;
-      else this.counts.failed++;
-      this.log({ event: dead ? "webhook_dead_lettered" : "webhook_retry", ...base, code: (e as { code?: string }).code ?? (e as Error).name, ...(dead ? {} : { retryInMs: delay }) });
-    }
+  private async failed(row: InboxRow, e: unknown): Promise<void> {
+    const permanent = e instanceof UnmappableEvent;
+    const dead = permanent || row.attempts >= this.o.settings.maxAttempts;
+    const delay = Math.min(MAX_BACKOFF_MS, this.o.settings.backoffMs * 2 ** (row.attempts - 1));
+    const msg = errorMessage(e);
+    await this.o.inbox.fail(row.id, permanent ? `unmappable: ${msg}` : msg, dead ? null : this.now() + delay, this.now());
+    if (dead) this.counts.dead++;
+    else this.counts.failed++;
+    this.log({ event: dead ? "webhook_dead_lettered" : "webhook_retry", provider: row.provider, eventType: row.type, attempt: row.attempts, code: (e as { code?: string }).code ?? (e as Error).name, ...(dead ? {} : { retryInMs: delay }) });
   }
 
-  private async apply(row: InboxRow): Promise<string> {
+  /** After the legacy commit: ledger link, subject state, inbox status. */
+  private async finish(r: Exclude<Staged, { error: unknown }>): Promise<void> {
+    const { row } = r;
+    const parts = r.parts;
+    try {
+      if (r.link && this.o.ledger) {
+        const c = r.link.change;
+        parts.push(`ledger:${c.kind === "upsert" ? await this.o.ledger.link(r.link.key, c.targetId, c.fields.email) : await this.o.ledger.deleted(r.link.key)}`);
+      }
+      if (r.subject) await this.o.inbox.setSubject(row.provider, r.subject.targetId, r.subject.state);
+    } catch (e) {
+      // The legacy write is committed and idempotent: retrying the whole event is safe.
+      return this.failed(row, e);
+    }
+    const outcome = parts.join(" ") || "no_apply_configured";
+    await this.o.inbox.complete(row.id, outcome, this.now());
+    if (r.skipped) this.counts.skipped++;
+    else this.counts.applied++;
+    this.log({ event: "webhook_applied", provider: row.provider, eventType: row.type, attempt: row.attempts, outcome });
+  }
+
+  /** Map and apply one event to the legacy DB (inside the batch transaction); the rest is staged for `finish`. */
+  private async stage(row: InboxRow, staged: Map<string, SubjectState>, x: SqlExec | undefined): Promise<Exclude<Staged, { error: unknown }>> {
     const scheme = this.o.schemes.get(row.provider);
     if (!scheme) throw new UnmappableEvent(`provider "${row.provider}" is no longer configured`);
     const change = toChange(scheme, row.type, row.payload);
-    if (change.kind === "ignore") return `ignored: ${change.why}`;
-    const state = await this.o.inbox.subject(row.provider, change.targetId);
-    if (state?.deleted && change.kind === "upsert") return "after_delete";
-    if (row.occurredAt !== null && state?.lastAt != null && row.occurredAt < state.lastAt) return "stale_event";
+    if (change.kind === "ignore") return { row, parts: [`ignored: ${change.why}`], skipped: true };
+    const sk = `${row.provider}\u0000${change.targetId}`;
+    const state = staged.get(sk) ?? (await this.o.inbox.subject(row.provider, change.targetId));
+    if (state?.deleted && change.kind === "upsert") return { row, parts: ["after_delete"], skipped: true };
+    if (row.occurredAt !== null && state?.lastAt != null && row.occurredAt < state.lastAt) return { row, parts: ["stale_event"], skipped: true };
     const at = row.occurredAt ?? this.now();
     const externalId = change.externalId ?? (await this.o.inbox.externalIdFor(this.o.ledgerTarget, change.targetId)) ?? null;
     const parts: string[] = [];
     let legacy: LegacyResult | undefined;
-    if (this.o.legacy) {
-      legacy = change.kind === "upsert" ? await this.o.legacy.upsert({ ...change, externalId }, at) : await this.o.legacy.delete({ ...change, externalId }, at);
+    if (this.o.legacy && x) {
+      legacy = change.kind === "upsert" ? await this.o.legacy.upsert({ ...change, externalId }, at, x) : await this.o.legacy.delete({ ...change, externalId }, at, x);
       parts.push(`legacy:${legacy.outcome}`);
     }
     const key = legacy?.key ?? externalId;
-    if (this.o.ledger && key) {
-      parts.push(`ledger:${change.kind === "upsert" ? await this.o.ledger.link(key, change.targetId, change.fields.email) : await this.o.ledger.deleted(key)}`);
-    }
-    const lastAt = Math.max(state?.lastAt ?? 0, row.occurredAt ?? 0) || null;
-    await this.o.inbox.setSubject(row.provider, change.targetId, { lastAt, deleted: change.kind === "delete" });
-    return parts.join(" ") || "no_apply_configured";
+    const next: SubjectState = { lastAt: Math.max(state?.lastAt ?? 0, row.occurredAt ?? 0) || null, deleted: change.kind === "delete" };
+    staged.set(sk, next);
+    return { row, parts, skipped: false, subject: { targetId: change.targetId, state: next }, ...(key ? { link: { key, change } } : {}) };
   }
 
   async stop(): Promise<void> {

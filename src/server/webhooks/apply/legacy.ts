@@ -65,18 +65,23 @@ export class LegacyApplier {
     return r.affected;
   }
 
-  async upsert(change: { targetId: string; externalId: string | null; fields: ChangeFields }, at: number): Promise<LegacyResult> {
+  /** Runs `fn` in one legacy transaction (the worker applies a batch per transaction: one commit, not one per event). */
+  tx<T>(fn: (x: SqlExec) => Promise<T>): Promise<T> {
+    return this.x.tx(fn);
+  }
+
+  async upsert(change: { targetId: string; externalId: string | null; fields: ChangeFields }, at: number, on: SqlExec = this.x): Promise<LegacyResult> {
     const sets = this.sets(change.fields, at);
-    const key = await this.findKey(this.x, change.externalId, change.targetId);
+    const key = await this.findKey(on, change.externalId, change.targetId);
     if (key !== undefined) {
       if (!sets.length) return { outcome: "unchanged", key };
-      await this.update(this.x, key, sets);
+      await this.update(on, key, sets);
       return { outcome: "updated", key };
     }
     // A user with an external id came from the legacy side: its row is gone, do not resurrect it.
     if (this.cfg.onCreate !== "insert" || change.externalId !== null) return { outcome: "no_legacy_row" };
     const tid = this.cfg.targetIdColumn!;
-    return this.x.tx(async (x) => {
+    return on.tx(async (x) => {
       // Re-check inside the transaction: a concurrent worker may have inserted it.
       const again = await this.findKey(x, null, change.targetId);
       if (again !== undefined) {
@@ -106,20 +111,20 @@ export class LegacyApplier {
     });
   }
 
-  async delete(change: { targetId: string; externalId: string | null }, at: number): Promise<LegacyResult> {
-    const key = await this.findKey(this.x, change.externalId, change.targetId);
+  async delete(change: { targetId: string; externalId: string | null }, at: number, on: SqlExec = this.x): Promise<LegacyResult> {
+    const key = await this.findKey(on, change.externalId, change.targetId);
     if (key === undefined) return { outcome: "no_legacy_row" };
     switch (this.cfg.onDelete) {
       case "ignore":
         return { outcome: "delete_ignored", key };
       case "delete":
-        await this.x.run(`DELETE FROM ${this.table} WHERE ${this.q(this.cfg.keyColumn)} = ${this.ph(1)}`, [key]);
+        await on.run(`DELETE FROM ${this.table} WHERE ${this.q(this.cfg.keyColumn)} = ${this.ph(1)}`, [key]);
         return { outcome: "deleted", key };
       case "deactivate":
-        await this.update(this.x, key, [[this.cfg.columns.active!, 0]]);
+        await this.update(on, key, [[this.cfg.columns.active!, 0]]);
         return { outcome: "deactivated", key };
       case "set":
-        await this.update(this.x, key, Object.entries(this.cfg.deleteSet ?? {}).map(([c, v]) => [c, lit(v, at)]));
+        await this.update(on, key, Object.entries(this.cfg.deleteSet ?? {}).map(([c, v]) => [c, lit(v, at)]));
         return { outcome: "deactivated", key };
     }
   }

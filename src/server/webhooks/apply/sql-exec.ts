@@ -19,8 +19,10 @@ export interface SqlExec {
   readonly dialect: Dialect;
   /** Rows for SELECT / RETURNING; `affected` for writes; `insertId` where the driver reports one. */
   run(sql: string, params: readonly Param[]): Promise<{ rows: Row[]; affected: number; insertId?: string }>;
-  /** Runs `fn` in one transaction on one connection. */
+  /** Runs `fn` in one transaction on one connection (inside an open one: just runs it). */
   tx<T>(fn: (x: SqlExec) => Promise<T>): Promise<T>;
+  /** Savepoints inside `tx`: one per event, so one bad event never undoes the others of its batch. */
+  savepoint(action: "set" | "release" | "rollback"): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,8 +51,12 @@ function sqliteExec(file: string): SqlExec {
       const info = stmt.run(...params);
       return { rows: [], affected: info.changes, insertId: String(info.lastInsertRowid) };
     },
+    async savepoint(action) {
+      db.exec(SAVEPOINT_SQL[action]);
+    },
     async tx(fn) {
-      // better-sqlite3 transactions are synchronous; our statements are too (awaits resolve immediately), so BEGIN/COMMIT by hand.
+      if (db.inTransaction) return fn(self);
+      // better-sqlite3's transaction() is synchronous and fn awaits: BEGIN/COMMIT by hand. IMMEDIATE takes the write lock up front.
       db.exec("BEGIN IMMEDIATE");
       try {
         const out = await fn(self);
@@ -84,11 +90,14 @@ async function pgExec(url: string): Promise<SqlExec> {
   return {
     dialect: pgDialect,
     run: on(pool),
+    savepoint: async () => {
+      throw new Error("savepoint outside a transaction");
+    },
     async tx(fn) {
       const c = await pool.connect().catch((e: unknown) => {
         throw legacyError(e, t);
       });
-      const x: SqlExec = { dialect: pgDialect, run: on(c), tx: (f) => f(x), close: async () => undefined };
+      const x: SqlExec = { dialect: pgDialect, run: on(c), tx: (f) => f(x), savepoint: async (a) => void (await c.query(SAVEPOINT_SQL[a])), close: async () => undefined };
       try {
         await c.query("BEGIN");
         const out = await fn(x);
@@ -123,11 +132,15 @@ async function mysqlExec(url: string): Promise<SqlExec> {
   return {
     dialect: mysqlDialect,
     run: on(pool),
+    savepoint: async () => {
+      throw new Error("savepoint outside a transaction");
+    },
     async tx(fn) {
       const c = await pool.getConnection().catch((e: unknown) => {
         throw legacyError(e, t);
       });
-      const x: SqlExec = { dialect: mysqlDialect, run: on(c), tx: (f) => f(x), close: async () => undefined };
+      // SAVEPOINT is not allowed in MySQL's prepared-statement protocol: plain query().
+      const x: SqlExec = { dialect: mysqlDialect, run: on(c), tx: (f) => f(x), savepoint: async (a) => void (await c.query(SAVEPOINT_SQL[a])), close: async () => undefined };
       try {
         await c.beginTransaction();
         const out = await fn(x);
@@ -143,6 +156,8 @@ async function mysqlExec(url: string): Promise<SqlExec> {
     close: () => pool.end(),
   };
 }
+
+const SAVEPOINT_SQL = { set: "SAVEPOINT am_event", release: "RELEASE SAVEPOINT am_event", rollback: "ROLLBACK TO SAVEPOINT am_event" } as const;
 
 function legacyError(e: unknown, t: DbTarget): AuthmigrateError {
   const msg = redact(((e as Error).message ?? String(e)).split("\n")[0]!, t);
