@@ -118,7 +118,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  legacy: "sqlite" | "postgres";
+  legacy: "sqlite" | "postgres" | "mysql";
+  /** postgres:// or mysql:// URL of an empty database. */
   pgUrl?: string;
   /** Ledger (and inbox) database: default a SQLite file in the temp dir. */
   ledgerUrl?: string;
@@ -159,6 +160,19 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     const exec = (sql: string, params: unknown[] = []) => void db.prepare(sql.replace(/\$\d+/g, "?")).run(...params);
     closeDb = async () => void db.close();
     Object.assign(query, { exec });
+  } else if (o.legacy === "mysql") {
+    const mysql = await import("mysql2/promise");
+    const conn = await mysql.createConnection({ uri: o.pgUrl!, multipleStatements: true });
+    await conn.query(`CREATE TABLE Users (Id INT AUTO_INCREMENT PRIMARY KEY, Email VARCHAR(200), FirstName VARCHAR(200), LastName VARCHAR(200), TenantId INT, RoleId INT,
+        PasswordHash TEXT, PhoneNumber TEXT, IsActive INT DEFAULT 1, LastLoginDate TEXT, CreatedDate VARCHAR(40), TargetId VARCHAR(100) UNIQUE, UpdatedAt VARCHAR(40));
+      CREATE TABLE upd_log (id VARCHAR(20)); CREATE TABLE flags (fail INT); INSERT INTO flags VALUES (0);
+      CREATE TRIGGER users_upd BEFORE UPDATE ON Users FOR EACH ROW BEGIN
+        IF (SELECT fail FROM flags) = 1 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'legacy database is locked (simulated)'; END IF;
+        INSERT INTO upd_log VALUES (NEW.Id); END;`);
+    for (const u of USERS) await conn.query("INSERT INTO Users (Email, FirstName, LastName, RoleId, IsActive, CreatedDate) VALUES (?, ?, ?, 3, 1, '2024-01-01')", [u.Email, u.FirstName, u.LastName]);
+    source = { type: "mysql", url: o.pgUrl!, table: "Users", orderBy: ["Id"] };
+    query = async (sql, params = []) => (await conn.query(sql.replace(/\$\d+/g, "?"), params))[0] as Record<string, unknown>[];
+    closeDb = () => conn.end();
   } else {
     const pool = new pg.Pool({ connectionString: o.pgUrl!, max: 2 });
     await pool.query(`CREATE TABLE "Users" ("Id" SERIAL PRIMARY KEY, "Email" TEXT, "FirstName" TEXT, "LastName" TEXT, "TenantId" INTEGER, "RoleId" INTEGER,
