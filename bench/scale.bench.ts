@@ -1,0 +1,95 @@
+/**
+ * npm run bench:scale — `run --workers N` (real worker processes, PostgreSQL ledger, Redis-shared
+ * limit) against the Calimatic simulator in this process.
+ *
+ * 1. Workers are the bottleneck: every import takes LATENCY_MS at the simulator, the limit is
+ *    high, each worker keeps CONCURRENCY requests in flight. 1, 2 and 4 workers; throughput is
+ *    users per second between the first and the last import. Goal: 2 workers ≥ 1.8× 1 worker.
+ * 2. The limit is the bottleneck: 4 workers, LOW_LIMIT requests/s shared through Redis. Goal:
+ *    achieved import rate ≥ 97% of the limit, and no 1 s window above it + 5%.
+ *
+ * Env: BENCH_SCALE_USERS (default 8000), BENCH_SCALE_LATENCY_MS (500), BENCH_SCALE_LOW_LIMIT (20).
+ */
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseConfig } from "../src/config/load.js";
+import { runScaled } from "../src/engine/scale/coordinator.js";
+import { freshPgDatabase, legacyConfig, tempDir, writeLegacyDb } from "../test/helpers.js";
+import { maxInWindow, startRecordingCalimatic } from "../test/scale/recording-sim.js";
+
+const USERS = Number(process.env.BENCH_SCALE_USERS ?? 8000);
+const LATENCY_MS = Number(process.env.BENCH_SCALE_LATENCY_MS ?? 500);
+const LOW_LIMIT = Number(process.env.BENCH_SCALE_LOW_LIMIT ?? 20);
+const BATCH = 50;
+const CONCURRENCY = 2;
+const CLI = ["--import", pathToFileURL(path.resolve("node_modules/tsx/dist/loader.mjs")).href, path.resolve("src/cli/bin.ts")];
+
+interface Result {
+  workers: number;
+  users: number;
+  importSeconds: number;
+  usersPerSecond: number;
+  requestsPerSecond: number;
+  peak1s: number;
+  wallSeconds: number;
+}
+
+async function once(workers: number, opts: { latencyMs: number; rate: number; chunkSize: number }): Promise<Result> {
+  const dir = tempDir("am-bench-scale-");
+  writeLegacyDb(
+    path.join(dir, "legacy.db"),
+    Array.from({ length: USERS }, (_, i) => ({ Id: i + 1, Email: `user${i + 1}@bench.example`, TenantId: 1 + (i % 2), RoleId: 3 })),
+    [
+      { Id: 1, Name: "One" },
+      { Id: 2, Name: "Two" },
+    ],
+  );
+  const sim = await startRecordingCalimatic({ latencyMs: opts.latencyMs });
+  const db = await freshPgDatabase("am_bench_scale");
+  try {
+    const input = legacyConfig({
+      source: { type: "sqlite", path: "legacy.db", table: "Users", orderBy: ["Id"], pageSize: 1000 },
+      target: { type: "calimatic", baseUrl: sim.url, apiKey: sim.credentials.apiKey, clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret, requestsPerSecond: 0 },
+      ledger: { url: db.url },
+      passwords: { reset: "none" },
+      run: { batchSize: BATCH, concurrency: CONCURRENCY, outDir: "out", rateLimit: opts.rate, rateLimitRedis: "redis://127.0.0.1:6379", scale: { chunkSize: opts.chunkSize, leaseSeconds: 30, heartbeatSeconds: 2 } },
+    });
+    const file = path.join(dir, "authmigrate.config.json");
+    writeFileSync(file, JSON.stringify(input));
+    const t0 = performance.now();
+    const report = await runScaled({ config: parseConfig(input, file), cwd: dir, configFile: file, workers, cliArgs: CLI, workerStdio: "ignore" });
+    const wall = (performance.now() - t0) / 1000;
+    if (report.status !== "completed" || report.counts.created !== USERS) throw new Error(`run ${report.status}: ${JSON.stringify(report.counts)}`);
+    const a = sim.arrivals;
+    const span = (a[a.length - 1]! - a[0]!) / 1000;
+    return { workers, users: USERS, importSeconds: span, usersPerSecond: USERS / span, requestsPerSecond: (a.length - 1) / span, peak1s: maxInWindow(a), wallSeconds: wall };
+  } finally {
+    await sim.close();
+    await db.drop();
+  }
+}
+
+const row = (r: Result): string =>
+  `  ${r.workers} worker(s): ${r.usersPerSecond.toFixed(0)} users/s, ${r.requestsPerSecond.toFixed(1)} imports/s over ${r.importSeconds.toFixed(1)} s of imports (peak ${r.peak1s} in 1 s; ${r.wallSeconds.toFixed(1)} s with start-up and planning)`;
+
+console.log(`scale bench: ${USERS} users, ${BATCH}-user imports, ${CONCURRENCY} in flight per worker; node ${process.version}, ${cpus().length} cores`);
+console.log(`1) workers are the bottleneck: +${LATENCY_MS} ms per import, limit 10000/s`);
+const high: Result[] = [];
+for (const w of [1, 2, 4]) {
+  const r = await once(w, { latencyMs: LATENCY_MS, rate: 10_000, chunkSize: Math.ceil(USERS / 16) });
+  high.push(r);
+  console.log(row(r));
+}
+const r2 = high[1]!.usersPerSecond / high[0]!.usersPerSecond;
+const r4 = high[2]!.usersPerSecond / high[0]!.usersPerSecond;
+console.log(`  ratio 2 workers / 1 worker: ${r2.toFixed(2)}× (goal ≥ 1.8×) ${r2 >= 1.8 ? "OK" : "BELOW GOAL"}`);
+console.log(`  ratio 4 workers / 1 worker: ${r4.toFixed(2)}× (ideal 4×)`);
+
+console.log(`2) the limit is the bottleneck: 4 workers sharing ${LOW_LIMIT} imports/s through Redis, +5 ms per import`);
+const low = await once(4, { latencyMs: 5, rate: LOW_LIMIT, chunkSize: Math.ceil(USERS / 16) });
+console.log(row(low));
+const ofLimit = low.requestsPerSecond / LOW_LIMIT;
+console.log(`  achieved ${(ofLimit * 100).toFixed(1)}% of the limit (goal ≥ 97%) ${ofLimit >= 0.97 ? "OK" : "BELOW GOAL"}; peak ${low.peak1s} in any 1 s (limit + 5% = ${(LOW_LIMIT * 1.05).toFixed(1)}) ${low.peak1s <= LOW_LIMIT * 1.05 ? "OK" : "ABOVE"}`);
+if (r2 < 1.8 || ofLimit < 0.97 || low.peak1s > LOW_LIMIT * 1.05) process.exitCode = 1;
