@@ -65,28 +65,29 @@ export class LdapSource extends ProviderSource {
       if (this.config.groups.enabled) names.add("groups");
     }
     let n = 0;
-    for await (const r of this.rawRecords({})) {
+    // Names only: skip the pass over the groups.
+    for await (const r of this.rawRecords({}, false)) {
       for (const k of Object.keys(r.row)) names.add(k);
       if (++n >= this.config.pageSize) break;
     }
     return [...names];
   }
 
-  protected async *rawRecords(opts: { signal?: AbortSignal }): AsyncGenerator<SourceRecord> {
+  protected async *rawRecords(opts: { signal?: AbortSignal }, withGroups = true): AsyncGenerator<SourceRecord> {
     const client = await this.connect(this.config, this.opts.cwd);
     this.clients.add(client);
     try {
       if (this.config.entries === "groups") yield* this.groupRows(client, opts.signal);
-      else yield* this.userRows(client, opts.signal);
+      else yield* this.userRows(client, withGroups, opts.signal);
     } finally {
       this.clients.delete(client);
       await client.unbind().catch(() => {});
     }
   }
 
-  private async *userRows(client: Client, signal?: AbortSignal): AsyncGenerator<SourceRecord> {
+  private async *userRows(client: Client, withGroups: boolean, signal?: AbortSignal): AsyncGenerator<SourceRecord> {
     const c = this.config;
-    const index = c.groups.enabled ? await loadGroups(client, c, this.where, signal) : undefined;
+    const index = c.groups.enabled && withGroups ? await loadGroups(client, c, this.where, signal) : undefined;
     const entries = pagedSearch(
       client,
       c.baseDN,
