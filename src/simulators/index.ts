@@ -22,6 +22,9 @@ export interface SimulatorStartOptions {
   seed?: number;
   /** Credentials the simulator accepts (omitted = it generates fixed test ones). */
   credentials?: Record<string, string>;
+  /** Simulators that emit signed user webhooks (workos, prelude, authgear) POST them here (./webhook-emitter.ts). */
+  webhookUrl?: string;
+  webhookSecret?: string;
 }
 
 export interface RunningSimulator {

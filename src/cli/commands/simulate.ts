@@ -12,6 +12,7 @@ export interface SimulateCliOptions {
   resetRate?: string;
   burst429?: string;
   seed?: string;
+  webhookUrl?: string;
 }
 
 export interface SimulateDeps {
@@ -82,6 +83,8 @@ export async function runSimulate(target: string, o: SimulateCliOptions, deps: S
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(faults ? { faults } : {}),
+    // Signed user-change webhooks (workos, prelude, authgear); the secret comes from the environment, never argv.
+    ...(o.webhookUrl ? { webhookUrl: o.webhookUrl, webhookSecret: process.env.AUTHMIGRATE_WEBHOOK_SECRET ?? "" } : {}),
   });
   try {
     const lines = [`${def.id} simulator listening on ${sim.url}`];
@@ -91,6 +94,7 @@ export async function runSimulate(target: string, o: SimulateCliOptions, deps: S
     }
     if (faults) lines.push(`faults: ${JSON.stringify(faults)}`);
     if (rateLimit !== undefined) lines.push(`rate limit: ${rateLimit} req/s`);
+    if (o.webhookUrl) lines.push(`webhooks: signed user events → ${o.webhookUrl}`);
     lines.push("press Ctrl-C to stop");
     out(lines.join("\n") + "\n");
     await (deps.waitForStop ?? waitForSignal)();
@@ -112,6 +116,7 @@ export function registerSimulateCommand(program: Command, deps: SimulateDeps = {
     .option("--reset-rate <x>", "fraction of connections reset (0..1)")
     .option("--burst-429 <spec>", "N: 429s during the first second of every N s; or ms windows 2000-4000,8000-9000")
     .option("--seed <n>", "seed of the fault PRNG (deterministic faults)")
+    .option("--webhook-url <url>", "POST signed user create/update/delete events here (secret: $AUTHMIGRATE_WEBHOOK_SECRET; workos, prelude, authgear)")
     .action(async (target: string, o: SimulateCliOptions) => {
       await runSimulate(target, o, deps);
     });
