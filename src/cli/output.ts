@@ -1,5 +1,6 @@
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../errors.js";
 import type { Progress } from "../engine/progress.js";
+import { defaultMode, progressReporter, type ProgressReporter } from "./progress.js";
 
 /** Documented exit codes (README): 0 ok, 1 some users failed / check failed, 2 usage or config error, 3 fatal. */
 export const EXIT = { ok: 0, partial: 1, usage: 2, fatal: 3 } as const;
@@ -19,31 +20,21 @@ export function table(rows: (string | number)[][], header?: string[]): string {
   return lines.join("\n");
 }
 
-function duration(secs: number): string {
-  if (!Number.isFinite(secs)) return "?";
-  const s = Math.round(secs);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
-}
+const active = new Set<ProgressReporter>();
 
-/** Progress to stderr (count, rate, ETA): redrawn in place on a TTY, a line every few seconds otherwise. */
-export function progressPrinter(label: string): (p: Progress) => void {
-  const tty = process.stderr.isTTY;
-  let lastLine = 0;
-  return (p) => {
-    const total = p.total !== undefined ? `/${p.total}` : "";
-    const pct = p.total ? ` ${((100 * p.processed) / p.total).toFixed(1)}%` : "";
-    const eta = p.etaSeconds !== undefined ? ` ETA ${duration(p.etaSeconds)}` : "";
-    const line = `${label}: ${p.processed}${total}${pct} · ${Math.round(p.rate)}/s${eta}`;
-    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-    else if (Date.now() - lastLine > 5000 || (p.total !== undefined && p.processed >= p.total)) {
-      lastLine = Date.now();
-      process.stderr.write(line + "\n");
-    }
-  };
+/**
+ * Progress on stderr (count, rate, ETA): a bar on a TTY, a plain line every few seconds otherwise,
+ * NDJSON `{"type":"progress",…}` events with `--json` (src/cli/progress.ts). `endProgress()` ends it.
+ */
+export function progressPrinter(label: string, json = false): (p: Progress) => void {
+  const r = progressReporter(label, { mode: defaultMode(json) });
+  active.add(r);
+  return r;
 }
 
 export function endProgress(): void {
-  if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
+  for (const r of active) r.stop();
+  active.clear();
 }
 
 /** One renderer for every error: message + hint for humans, `{status:"error", error}` on stdout with --json. */

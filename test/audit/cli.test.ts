@@ -151,7 +151,7 @@ describe("authmigrate audit (CLI)", () => {
     await expect(run(["--config", path.join(dir, "nope.json")])).rejects.toMatchObject({ code: "CONFIG_NOT_FOUND" });
   });
 
-  it("prints progress (count + rate) every second when asked, and closes the source", async () => {
+  it("with --json, progress is NDJSON events on stderr (count, total, rate, ETA), and the source is closed", async () => {
     const records = await mapRows(ROWS as unknown as Record<string, unknown>[]);
     const close = vi.fn(async () => undefined);
     async function* slow() {
@@ -164,7 +164,13 @@ describe("authmigrate audit (CLI)", () => {
       progress: true,
       openUsers: async () => ({ describe: "slow source", total: 15, records: slow(), close }),
     });
-    expect(stderr).toMatch(/audit: \d+\/15 records · \d+\/s/);
+    const events = stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string; command: string; processed: number; total: number; rate: number; final: boolean; etaSeconds: number | null });
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events.every((e) => e.type === "progress" && e.command === "audit" && e.total === 15)).toBe(true);
+    expect(events[0]!.processed).toBeGreaterThan(0);
+    expect(events[0]!.processed).toBeLessThan(15);
+    expect(events[0]!.etaSeconds).not.toBeNull();
+    expect(events.at(-1)).toMatchObject({ processed: 15, final: true });
     expect(JSON.parse(stdout).source).toBe("slow source");
     expect(close).toHaveBeenCalledOnce();
   });

@@ -1,4 +1,7 @@
+import Database from "better-sqlite3";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { targetKey } from "../../src/ledger/index.js";
 import { runMigration } from "../../src/engine/run.js";
 import { startService, type RunningService } from "../../src/server/service.js";
 import { count, DASH_TOKEN, dashFixture, HOOK_SECRET, ledgerRows, PW, type DashFixture } from "./dashboard-fixture.js";
@@ -151,6 +154,18 @@ describe("dashboard API agrees with the ledger", () => {
     expect(t.points.reduce((a, p) => a + p.created, 0)).toBe(count(rows, (r) => r.status === "created"));
     expect(t.points.reduce((a, p) => a + p.failed, 0)).toBe(3);
     expect(await json("/api/reconcile")).toEqual({ summary: null });
+  });
+
+  it("reconcile drift: the latest summary `authmigrate reconcile` stored for this target", async () => {
+    const db = new Database(path.join(f.dir, "ledger.sqlite"));
+    // The table and row shape of src/reconcile/summary-store.ts.
+    db.exec("CREATE TABLE IF NOT EXISTS am_reconcile (target TEXT NOT NULL, finished_at TEXT NOT NULL, summary TEXT NOT NULL)");
+    const ins = db.prepare("INSERT INTO am_reconcile (target, finished_at, summary) VALUES (?, ?, ?)");
+    ins.run(targetKey(f.config.target), "2026-01-01T00:00:00.000Z", JSON.stringify({ finishedAt: "2026-01-01T00:00:00.000Z", driftedUsers: 9, counts: { missingInTarget: 9 } }));
+    ins.run(targetKey(f.config.target), "2026-01-02T00:00:00.000Z", JSON.stringify({ finishedAt: "2026-01-02T00:00:00.000Z", driftedUsers: 2, counts: { missingInTarget: 1, fieldDrift: 1 } }));
+    ins.run("other:target", "2026-01-03T00:00:00.000Z", JSON.stringify({ driftedUsers: 100 }));
+    db.close();
+    expect(await json("/api/reconcile")).toEqual({ summary: { finishedAt: "2026-01-02T00:00:00.000Z", driftedUsers: 2, counts: { missingInTarget: 1, fieldDrift: 1 } } });
   });
 
   it("auth_path ingest: counted, validated, visible in /api/auth-path and /metrics", async () => {

@@ -10,6 +10,7 @@ import { table } from "../output.js";
 import type { Config } from "../../config/schema.js";
 import { loadConfig, type LoadedConfig } from "../../config/load.js";
 import { ProgressTracker } from "../../engine/progress.js";
+import { progressReporter } from "../progress.js";
 import { AuthmigrateError } from "../../errors.js";
 import type { MappedRecord } from "../../mapping/map-user.js";
 
@@ -37,7 +38,7 @@ export interface OpenedUsers {
 export interface AuditCommandDeps {
   stdout?: (s: string) => void;
   stderr?: (s: string) => void;
-  /** Whether to draw progress (default: stderr is a TTY). */
+  /** false = no progress; true = plain lines (or NDJSON with --json) on `stderr`; default: a bar on a TTY, else plain lines. */
   progress?: boolean;
   loadConfig?: (file: string | undefined) => Promise<LoadedConfig>;
   openUsers?: (config: Config, cwd: string) => Promise<OpenedUsers>;
@@ -134,17 +135,13 @@ export async function runAuditCommand(o: AuditCliOptions, deps: AuditCommandDeps
   }
 
   const opened = await (deps.openUsers ?? defaultOpenUsers)(config, cwd);
-  const showProgress = deps.progress ?? process.stderr.isTTY === true;
+  // A bar on a TTY, plain lines otherwise, NDJSON events with --json (src/cli/progress.ts); `progress: false` = none.
+  const mode = o.json ? "json" : deps.progress === undefined && !deps.stderr && process.stderr.isTTY ? "bar" : "plain";
+  const progress = deps.progress === false ? undefined : progressReporter("audit", { mode, write: err });
   const tracker = new ProgressTracker(opened.total, {}, undefined);
   let timer: NodeJS.Timeout | undefined;
-  let drew = false;
-  if (showProgress) {
-    timer = setInterval(() => {
-      const p = tracker.snapshot();
-      const total = p.total !== undefined ? `/${p.total}` : "";
-      err(`\r\x1b[2Kaudit: ${p.processed}${total} records · ${Math.round(p.rate)}/s`);
-      drew = true;
-    }, 1000);
+  if (progress) {
+    timer = setInterval(() => progress(tracker.snapshot()), 1000);
     timer.unref();
   }
   let report: AuditReport;
@@ -157,7 +154,10 @@ export async function runAuditCommand(o: AuditCliOptions, deps: AuditCommandDeps
     });
   } finally {
     if (timer) clearInterval(timer);
-    if (drew) err("\r\x1b[2K");
+    if (progress) {
+      progress(tracker.snapshot());
+      progress.stop();
+    }
     await opened.close();
   }
 

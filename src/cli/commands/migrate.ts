@@ -138,7 +138,7 @@ async function runCommand(o: MigrateFlags, only?: (rec: MappedRecord) => boolean
       ...(reset ? { reset } : {}),
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       ...(only ? { only } : {}),
-      ...(o.json ? {} : { onProgress: progressPrinter(o.dryRun ? "dry run" : "run") }),
+      onProgress: progressPrinter(o.dryRun ? "dry run" : "run", o.json),
     });
     endProgress();
     if (o.json) printJson(report);
@@ -165,7 +165,7 @@ export function registerMigrateCommands(program: Command): void {
         dryRun: true,
         forcedStrategy: parseStrategy(o.passwordStrategy),
         ...(o.json ? { onDecision: (d: Decision) => void (decisions.length < (o.limit ?? Infinity) && decisions.push(decisionJson(d))) } : {}),
-        ...(o.json ? {} : { onProgress: progressPrinter("plan") }),
+        onProgress: progressPrinter("plan", o.json),
       });
       endProgress();
       if (o.json) printJson({ ...report, users: decisions });
@@ -202,7 +202,7 @@ export function registerMigrateCommands(program: Command): void {
       const { config, cwd } = await load(o);
       const { verifyMigration } = await import("../../engine/verify.js");
       const signIn = o.signIn ? readCredentials(o.signIn) : undefined;
-      const report = await verifyMigration({ config, cwd, ...(o.sample ? { sample: o.sample } : {}), ...(signIn ? { signIn } : {}), ...(o.json ? {} : { onProgress: progressPrinter("verify") }) });
+      const report = await verifyMigration({ config, cwd, ...(o.sample ? { sample: o.sample } : {}), ...(signIn ? { signIn } : {}), onProgress: progressPrinter("verify", o.json) });
       endProgress();
       if (o.json) printJson(report);
       else process.stdout.write(renderVerify(report) + "\n");

@@ -89,7 +89,7 @@ Examples:
         else process.stdout.write(renderText(r) + (o.html ? `\nHTML report: ${path.resolve(o.html)}` : "") + "\n");
         process.exitCode = exitCodeOf(r);
       };
-      const base = { config, cwd, ...(fix ? { fix } : {}), ...(sampleSize ? { sampleSize } : {}), ...(o.json ? {} : { onProgress: progressPrinter("reconcile") }) };
+      const base = { config, cwd, ...(fix ? { fix } : {}), ...(sampleSize ? { sampleSize } : {}), onProgress: progressPrinter("reconcile", o.json) };
       if (!o.watch) {
         output(await reconcile(base));
         return;

@@ -119,13 +119,18 @@ export const DASHBOARD_JS = String.raw`
     if (!r.summary) { el.textContent = "not run"; el.className = "muted"; return; }
     el.className = "";
     var table = document.createElement("table");
-    Object.keys(r.summary).forEach(function (k) {
+    var add = function (k, v) {
       var tr = document.createElement("tr");
       var a = document.createElement("td"); a.textContent = k;
       var b = document.createElement("td");
-      var v = r.summary[k];
       b.textContent = typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
       tr.appendChild(a); tr.appendChild(b); table.appendChild(tr);
+    };
+    // One level of nesting (counts: {missingInTarget: 3, …}) becomes one row per count.
+    Object.keys(r.summary).forEach(function (k) {
+      var v = r.summary[k];
+      if (v && typeof v === "object" && !Array.isArray(v)) Object.keys(v).forEach(function (k2) { add(k + "." + k2, v[k2]); });
+      else add(k, v);
     });
     el.appendChild(table);
   };

@@ -295,8 +295,9 @@ export async function strategies(s: DashboardSource): Promise<{ strategies: { st
 }
 
 /**
- * Reconcile drift: the latest row of the reconcile summary table (`am_reconcile*`, written by
- * `authmigrate reconcile`) for this target, JSON columns parsed. `null` = reconcile never ran.
+ * Reconcile drift: the latest row of the reconcile summary table (`am_reconcile`, written by
+ * `authmigrate reconcile`, src/reconcile/summary-store.ts) for this target, its JSON summary
+ * expanded. Read only if the table exists (serve never creates it). `null` = reconcile never ran.
  */
 export async function reconcileSummary(s: DashboardSource): Promise<Record<string, unknown> | null> {
   const tables = await s.db.tablesLike("am_reconcile");
@@ -311,8 +312,9 @@ export async function reconcileSummary(s: DashboardSource): Promise<Record<strin
     const rows = await s.db.all<Record<string, unknown>>(`SELECT * FROM ${t}${scoped ? " WHERE target = ?" : ""} ORDER BY ${order} DESC LIMIT 1`, scoped ? [s.target] : []);
     const row = rows[0];
     if (!row) continue;
-    const out: Record<string, unknown> = { table: t };
+    const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(row)) {
+      if (k === "target") continue;
       if (typeof v === "string" && /^[[{]/.test(v)) {
         try {
           out[k] = JSON.parse(v) as unknown;
@@ -323,7 +325,9 @@ export async function reconcileSummary(s: DashboardSource): Promise<Record<strin
       }
       out[k] = v;
     }
-    return out;
+    // src/reconcile/summary-store.ts keeps the whole summary as one JSON column: show its fields.
+    const summary = out.summary;
+    return summary && typeof summary === "object" && !Array.isArray(summary) ? { ...(summary as Record<string, unknown>) } : out;
   }
   return null;
 }
