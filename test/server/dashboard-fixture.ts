@@ -18,7 +18,7 @@ export interface DashFixture {
   users: LegacyRow[];
 }
 
-export function dashFixture(): DashFixture {
+export function dashFixture(ledgerUrl = "ledger.sqlite"): DashFixture {
   const dir = tempDir("am-dash-");
   const hash = bcrypt.hashSync(PW, 4);
   const users: LegacyRow[] = [
@@ -34,7 +34,7 @@ export function dashFixture(): DashFixture {
     { Id: 10, Name: "Ten" },
     { Id: 20, Name: "Twenty" },
   ]);
-  const config = parseConfig({ ...legacyConfig(), serve: { secret: HOOK_SECRET, dashboard: { token: DASH_TOKEN, refreshMs: 250 } } });
+  const config = parseConfig({ ...legacyConfig({ ledger: { url: ledgerUrl } }), serve: { secret: HOOK_SECRET, dashboard: { token: DASH_TOKEN, refreshMs: 250 } } });
   return { dir, config, users, hashes: users.map((u) => u.PasswordHash).filter((h): h is string => !!h) };
 }
 
