@@ -64,12 +64,12 @@ export function renderScale(s: ScaleRunStatus): string {
   return lines.join("\n");
 }
 
-function renderScaleReport(r: ScaleReport): string {
+function renderScaleReport(r: ScaleReport, outDir: string): string {
   const c = r.counts;
   return [
     `Run ${r.runId} → ${r.target} (${(r.durationMs / 1000).toFixed(1)}s, ${r.workers.length} workers, ledger ${r.ledger}): ${r.status}`,
     table(["total", "created", "updated", "unchanged", "skipped", "failed"].map((k) => [k, c[k] ?? 0])),
-    `chunks: ${r.chunks.done}/${r.chunks.total} done${r.chunks.failed ? `, ${r.chunks.failed} failed` : ""}; reports under ${"<outDir>"}/run-${r.runId}/chunk-*/`,
+    `chunks: ${r.chunks.done}/${r.chunks.total} done${r.chunks.failed ? `, ${r.chunks.failed} failed` : ""}; reports under ${outDir}/run-${r.runId}/chunk-*/`,
     ...(r.status === "running" ? [`not finished: start \`authmigrate worker --run ${r.runId}\` (same config) to finish the remaining chunks`] : []),
     ...r.failedChunks.map((f) => `chunk ${f.seq} failed: ${f.error}`),
   ].join("\n");
@@ -102,10 +102,11 @@ export async function runScaledCommand(o: CommonOptions & { workers: number; con
           }),
     });
     if (o.json) printJson(report);
-    else process.stdout.write(renderScaleReport(report) + "\n");
+    else process.stdout.write(renderScaleReport(report, config.run.outDir) + "\n");
     const sig = stop.seen();
     if (sig) process.exitCode = sig === "SIGINT" ? 130 : 143;
-    else if (report.status !== "completed" || (report.counts.failed ?? 0) > 0) process.exitCode = EXIT.partial;
+    // --workers 0 plans the run for workers elsewhere: "running" is its success.
+    else if ((report.status !== "completed" && !(o.workers === 0 && report.status === "running")) || (report.counts.failed ?? 0) > 0) process.exitCode = EXIT.partial;
   } finally {
     stop.dispose();
   }
