@@ -2,6 +2,7 @@ import { Auth0ExportSource } from "./auth0/index.js";
 import { CsvSource } from "./csv.js";
 import { ClerkSource } from "./clerk/index.js";
 import { CognitoSource } from "./cognito/index.js";
+import { SupabaseSource } from "./supabase/index.js";
 import { FirebaseSource } from "./firebase/index.js";
 import { KeycloakSource } from "./keycloak/index.js";
 import { LdapSource } from "./ldap/index.js";
@@ -22,6 +23,7 @@ export { FirebaseSource, type FirebaseSourceConfig } from "./firebase/index.js";
 export { KeycloakSource, type KeycloakSourceConfig } from "./keycloak/index.js";
 export { CognitoSource, type CognitoSourceConfig } from "./cognito/index.js";
 export { ClerkSource, type ClerkSourceConfig } from "./clerk/index.js";
+export { SupabaseSource, type SupabaseSourceConfig } from "./supabase/index.js";
 export { LdapSource, type LdapSourceConfig } from "./ldap/index.js";
 export { SqliteSource, type SqliteSourceConfig } from "./sqlite.js";
 export { PostgresSource, type PostgresSourceConfig } from "./postgres.js";
@@ -51,6 +53,7 @@ export const sourceRegistry: { readonly [T in SourceConfig["type"]]: Factory<T> 
   keycloak: (c, ctx) => new KeycloakSource(c, ctx),
   cognito: (c, ctx) => new CognitoSource(c, ctx),
   clerk: (c, ctx) => new ClerkSource(c, ctx),
+  supabase: (c) => new SupabaseSource(c),
   ldap: (c, ctx) => new LdapSource(c, ctx),
 };
 

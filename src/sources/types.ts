@@ -4,6 +4,7 @@ import type { MigrationUserInput } from "../model/user.js";
 import { Auth0ExportSourceConfigSchema } from "./auth0/config.js";
 import { ClerkSourceConfigSchema } from "./clerk/config.js";
 import { CognitoSourceConfigSchema } from "./cognito/config.js";
+import { SupabaseSourceConfigSchema } from "./supabase/config.js";
 import { FirebaseSourceConfigSchema } from "./firebase/config.js";
 import { KeycloakSourceConfigSchema } from "./keycloak/config.js";
 import { LdapSourceConfigSchema } from "./ldap/config.js";
@@ -118,6 +119,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
   KeycloakSourceConfigSchema,
   CognitoSourceConfigSchema,
   ClerkSourceConfigSchema,
+  SupabaseSourceConfigSchema,
   LdapSourceConfigSchema,
 ]);
 
