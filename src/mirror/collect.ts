@@ -3,7 +3,8 @@ import type { MirrorOpResult, MirrorResult } from "./types.js";
 
 /** One line for a failed op: error code and message (target errors never carry passwords or hashes). */
 export function describeError(e: unknown): string {
-  const line = isAuthmigrateError(e) ? `${e.code}:${e.message}` : errorMessage(e);
+  const code = isAuthmigrateError(e) && typeof e.meta.providerCode === "string" ? ` [${e.meta.providerCode}]` : "";
+  const line = isAuthmigrateError(e) ? `${e.code}${code}:${e.message}` : errorMessage(e);
   return line.replace(/\s+/g, " ").slice(0, 300);
 }
 

@@ -143,7 +143,7 @@ export class PgOutboxStore implements OutboxStore {
   private async putBack(job: PgBoss.Job<JobData>, ms: number): Promise<void> {
     await this.tx(async (_client, db) => {
       await this.boss.complete(this.queue, job.id, {}, { db });
-      await this.boss.send(this.queue, job.data, { db, startAfter: new Date(Date.now() + Math.max(1000, ms)) });
+      await this.boss.send(this.queue, job.data, { db, startAfter: new Date(Date.now() + Math.max(200, ms)) });
     });
   }
 
@@ -164,7 +164,7 @@ export class PgOutboxStore implements OutboxStore {
       if (job.data.seq <= s.done) {
         await this.boss.complete(this.queue, job.id); // delivered before (re-delivery after a crash)
       } else if (job.data.seq > s.done + 1 || out.some((e) => e.externalId === job.data.externalId)) {
-        await this.putBack(job, Math.max(1000, s.notBefore - now)); // an earlier change of this user is still pending
+        await this.putBack(job, Math.max(200, s.notBefore - now)); // an earlier change of this user is still pending
       } else if (s.notBefore > now) {
         await this.putBack(job, s.notBefore - now);
       } else {
