@@ -124,6 +124,8 @@ export interface HarnessOptions {
   /** Ledger (and inbox) database: default a SQLite file in the temp dir. */
   ledgerUrl?: string;
   apply?: Record<string, unknown>;
+  /** Apply in a worker thread (the default) or in the serve process. */
+  thread?: boolean;
 }
 
 const USERS = [
@@ -205,7 +207,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
             "prelude-hmac": { scheme: "prelude", signature: "hmac", secret: SECRETS.preludeHmac, verificationToken: PRELUDE_TOKEN },
           },
           apply: { legacy: o.apply ?? DEFAULT_APPLY, ledger: true },
-          worker: { intervalMs: 20, backoffMs: 50, maxAttempts: 4 },
+          worker: { intervalMs: 20, backoffMs: 50, maxAttempts: 4, thread: o.thread ?? true },
         },
       } as never,
     }),

@@ -9,7 +9,8 @@ beforeAll(async () => {
   const admin = await mysql.createConnection({ host: "127.0.0.1", port: 3306, user: "root" });
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  h = await startHarness({ legacy: "mysql", pgUrl: `mysql://root@127.0.0.1:3306/${name}` });
+  // The in-process worker (worker.thread: false); the other suites use the default thread.
+  h = await startHarness({ legacy: "mysql", pgUrl: `mysql://root@127.0.0.1:3306/${name}`, thread: false });
 });
 afterAll(async () => {
   await h?.close();

@@ -123,9 +123,11 @@ export const WebhooksConfigSchema = z
         maxAttempts: z.number().int().positive().default(8),
         /** First retry delay; doubles per attempt (capped at 10 min). */
         backoffMs: z.number().int().nonnegative().default(1000),
+        /** Apply in a worker thread (default): synchronous SQLite writes never delay acknowledgements. */
+        thread: z.boolean().default(true),
       })
       .strict()
-      .default({ intervalMs: 250, batchSize: 100, maxAttempts: 8, backoffMs: 1000 }),
+      .default({ intervalMs: 250, batchSize: 100, maxAttempts: 8, backoffMs: 1000, thread: true }),
   })
   .strict();
 export type WebhooksConfig = z.infer<typeof WebhooksConfigSchema>;

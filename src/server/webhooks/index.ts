@@ -12,6 +12,7 @@ import { openSqlExec, type SqlExec } from "./apply/sql-exec.js";
 import { schemeOf, type WebhookScheme, type WebhooksConfig } from "./config.js";
 import { openInbox, type Inbox } from "./inbox/index.js";
 import { webhookRoutes, type ProviderRuntime } from "./route.js";
+import { ThreadedWorker } from "./thread.js";
 import { verifierFor } from "./verify/index.js";
 import { WebhookWorker } from "./worker.js";
 
@@ -29,7 +30,8 @@ export const WEBHOOK_ROUTES = ["POST /webhooks/:provider", "GET /webhooks/:provi
 export interface WebhookService {
   routes: ReturnType<typeof webhookRoutes>;
   inbox: Inbox;
-  worker: WebhookWorker;
+  /** In-process worker, or (default) the same worker in a thread. */
+  worker: WebhookWorker | ThreadedWorker;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export interface OpenWebhooksOptions {
   log?: Logger;
   now?: () => number;
   fetch?: typeof fetch;
-  /** Start the worker loop (default true; tests drive `worker.drain()` themselves). */
+  /** Start the worker loop (default true; tests drive an in-process `worker.drain()` themselves). */
   startWorker?: boolean;
 }
 
@@ -69,6 +71,18 @@ export async function openWebhooks(o: OpenWebhooksOptions): Promise<WebhookServi
   try {
     const inbox = await openInbox(o.config.inboxUrl ?? o.ledgerUrl, o.cwd);
     closers.push(() => inbox.close());
+    const schemes = new Map<string, WebhookScheme>([...providers].map(([k, p]) => [k, p.scheme]));
+    if (o.config.worker.thread && o.startWorker !== false) {
+      const threaded = new ThreadedWorker(
+        { config: o.config, source: o.source, ledgerUrl: o.ledgerUrl, ledgerTarget: o.ledgerTarget, cwd: o.cwd, schemes: [...schemes], linkLedger: o.config.apply.ledger && !!o.ledger },
+        o.log,
+      );
+      closers.push(() => threaded.stop());
+      await threaded.start();
+      const routes = webhookRoutes({ providers, inbox, bodyLimitBytes: o.config.bodyLimitBytes, onStored: () => threaded.kick(), ...(o.log ? { log: o.log } : {}), ...(o.now ? { now: o.now } : {}) });
+      let closing: Promise<void> | undefined;
+      return { routes, inbox, worker: threaded, close: () => (closing ??= closeAll()) };
+    }
     let exec: SqlExec | undefined;
     let legacy: LegacyApplier | undefined;
     if (o.config.apply.legacy) {
@@ -78,7 +92,6 @@ export async function openWebhooks(o: OpenWebhooksOptions): Promise<WebhookServi
     }
     const linker = o.config.apply.ledger && o.ledger ? new LedgerLinker(o.ledger) : undefined;
     if (linker) closers.push(() => linker.close());
-    const schemes = new Map<string, WebhookScheme>([...providers].map(([k, p]) => [k, p.scheme]));
     const worker = new WebhookWorker({
       inbox,
       schemes,

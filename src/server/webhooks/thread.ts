@@ -1,0 +1,76 @@
+/**
+ * Runs the inbox worker in a worker thread. better-sqlite3 is synchronous: a SQLite legacy commit
+ * (several fsyncs) or a ledger write on the main thread would hold back every acknowledgement
+ * queued behind it. In the thread they don't; the main thread only verifies, inserts and answers.
+ *
+ * The thread opens its own connections (inbox, legacy, ledger) from the same config; WAL mode lets
+ * the main thread's inbox inserts and the thread's updates share the file.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { AuthmigrateError } from "../../errors.js";
+import type { LogEntry, Logger } from "../log.js";
+import type { ThreadData, ThreadMessage } from "./thread-entry.js";
+
+function startThread(data: ThreadData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith(".ts")) return new Worker(new URL("./thread-entry.js", here), { workerData: data });
+  // From TypeScript sources (vitest, tsx): register tsx's loader inside the thread first (as src/hashes/pool.ts does).
+  const tsxDir = dirname(createRequire(here).resolve("tsx/package.json"));
+  const tsxApi = pathToFileURL(join(tsxDir, "dist", "esm", "api", "index.mjs")).href;
+  const target = new URL("./thread-entry.ts", here).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+  return new Worker(code, { eval: true, workerData: data });
+}
+
+/** The same face as WebhookWorker (start / kick / stop), backed by a thread. */
+export class ThreadedWorker {
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    private readonly data: ThreadData,
+    private readonly log: Logger = () => {},
+  ) {}
+
+  /** Starts the thread; resolves once it opened its connections (rejects with its startup error). */
+  start(): Promise<void> {
+    this.ready ??= new Promise<void>((resolve, reject) => {
+      const w = startThread(this.data);
+      this.worker = w;
+      w.on("message", (m: ThreadMessage) => {
+        if (m.kind === "ready") resolve();
+        else if (m.kind === "log") this.log(m.entry as LogEntry);
+        else if (m.kind === "fatal") reject(new AuthmigrateError(m.code ?? "WEBHOOK_WORKER_FAILED", m.message));
+      });
+      w.once("error", (e) => {
+        this.log({ event: "webhook_worker_error", code: (e as { code?: string }).code ?? e.name, message: e.message.slice(0, 200) });
+        reject(e);
+      });
+      w.once("exit", () => reject(new Error("webhook worker thread exited before it was ready")));
+    });
+    return this.ready;
+  }
+
+  kick(): void {
+    this.worker?.postMessage({ kind: "kick" });
+  }
+
+  /** Finishes the batch in progress, closes the thread's connections, ends the thread. */
+  stop(): Promise<void> {
+    const w = this.worker;
+    if (!w) return Promise.resolve();
+    this.stopped ??= new Promise<void>((resolve) => {
+      const t = setTimeout(() => void w.terminate(), 10_000);
+      w.once("exit", () => {
+        clearTimeout(t);
+        resolve();
+      });
+      w.postMessage({ kind: "stop" });
+    });
+    return this.stopped;
+  }
+}
