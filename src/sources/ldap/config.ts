@@ -14,6 +14,8 @@ export const LdapAttributesSchema = z
     password: z.string().min(1).default("userPassword"),
     /** Operational attribute: requested explicitly. */
     createdAt: z.string().min(1).default("createTimestamp"),
+    /** Operational, requested explicitly: OpenLDAP's lastbind overlay `authTimestamp`; AD `lastLogonTimestamp` (FILETIME) works too. */
+    lastLoginAt: z.string().min(1).default("authTimestamp"),
   })
   .strict();
 

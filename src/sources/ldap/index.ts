@@ -95,7 +95,7 @@ export class LdapSource extends ProviderSource {
         scope: c.scope,
         filter: c.filter,
         // `*` = all user attributes; operational ones (createTimestamp, pwdAccountLockedTime) only when named.
-        attributes: ["*", c.attributes.createdAt, c.disabled.attribute],
+        attributes: ["*", c.attributes.createdAt, c.attributes.lastLoginAt, c.disabled.attribute],
         explicitBufferAttributes: [c.attributes.password, ...c.binaryAttributes],
         pageSize: c.pageSize,
       },

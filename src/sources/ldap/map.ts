@@ -77,7 +77,7 @@ export function ldapUser(row: LdapRow, groups: string[], config: LdapSourceConfi
     memberships: memberships(groups, config.groups),
     metadata,
     status: isDisabled(row, dn, config.disabled) ? "disabled" : "active",
-    ...defined({ createdAt: generalizedTime(firstText(row, a.createdAt)) }),
+    ...defined({ createdAt: generalizedTime(firstText(row, a.createdAt)), lastLoginAt: generalizedTime(firstText(row, a.lastLoginAt)) }),
   };
   return { user, issues };
 }

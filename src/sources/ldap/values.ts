@@ -39,9 +39,18 @@ export function binaryId(b: Buffer): string {
   return `${h(0, 4, true)}-${h(4, 2, true)}-${h(6, 2, true)}-${h(8, 2, false)}-${h(10, 6, false)}`;
 }
 
-/** LDAP GeneralizedTime (`20240131235959Z`, `20240131235959.123Z`, `…+0100`) → Date. */
+/**
+ * LDAP GeneralizedTime (`20240131235959Z`, `20240131235959.123Z`, `…+0100`) → Date. Active
+ * Directory's integer timestamps (`lastLogonTimestamp`: 100 ns ticks since 1601, FILETIME) too;
+ * 0 and the "never" maximum mean no date.
+ */
 export function generalizedTime(s: string | undefined): Date | undefined {
   if (!s) return undefined;
+  if (/^\d{15,19}$/.test(s.trim())) {
+    const ticks = BigInt(s.trim());
+    if (ticks === 0n || ticks >= 0x7fffffffffffffffn) return undefined;
+    return new Date(Number(ticks / 10_000n) - 11_644_473_600_000);
+  }
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{2}(?:\d{2})?)?$/.exec(s.trim());
   if (!m) return undefined;
   const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;

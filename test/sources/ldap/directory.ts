@@ -96,6 +96,8 @@ export function buildDirectory(count = 40): { ldif: string; users: TestUser[] } 
     if (i % 4 === 0) lines.push(line("telephoneNumber", `+1 415 555 01${String(i).padStart(2, "0")}`));
     if (i === 14) lines.push(line("jpegPhoto", PHOTO));
     if (i === 7) lines.push("pwdAccountLockedTime: 000001010000Z");
+    // lastbind overlay's last successful bind, for some users
+    if (i % 5 === 0) lines.push(`authTimestamp: 2024${String((i % 12) + 1).padStart(2, "0")}15083000Z`);
     entries.push(lines.join("\n"));
     users.push(u);
   }

@@ -24,6 +24,8 @@ import { READER_DN, READER_PW, ROOT_DN, ROOT_PW, SIZE_LIMIT, startSlapd, SUFFIX,
 
 let slapd: Slapd;
 let users: TestUser[];
+/** Users the first test signed in to slapd as (their authTimestamp is then set by the server). */
+const boundAs = new Set<string>();
 
 beforeAll(async () => {
   const dir = buildDirectory(40);
@@ -73,6 +75,7 @@ describe("test directory", () => {
     for (const u of slapdSchemes) {
       const c = new Client({ url: slapd.url });
       await expect(c.bind(u.dn, u.password!), u.uid).resolves.toBeUndefined();
+      boundAs.add(u.uid);
       await c.unbind();
     }
   });
@@ -123,6 +126,11 @@ describe("ldap source", () => {
       expect(user.credential).toMatchObject(u.format ? { kind: "hash", format: u.format } : { kind: "none" });
       expect((user.memberships ?? []).map((m) => m.orgExternalId).sort()).toEqual([...u.groups].sort());
       expect(user.createdAt).toBeInstanceOf(Date);
+      // authTimestamp (lastbind overlay): seeded for every 5th user, and set by slapd itself for the
+      // users the first test bound as.
+      const n = Number(u.uid.slice(4));
+      if (boundAs.has(u.uid)) expect(Date.now() - user.lastLoginAt!.getTime()).toBeLessThan(10 * 60_000);
+      else expect(user.lastLoginAt).toEqual(n % 5 === 0 ? new Date(`2024-${String((n % 12) + 1).padStart(2, "0")}-15T08:30:00Z`) : undefined);
       if (u.format && u.password) {
         const c = user.credential as { format: string; value: string };
         expect(await verifyPassword(u.password, { format: c.format, value: c.value, params: {} }), u.uid).toBe(true);

@@ -63,6 +63,7 @@ moduleload back_mdb
 moduleload pw-sha2
 moduleload argon2
 moduleload ppolicy
+moduleload lastbind
 pidfile ${dir}/slapd.pid
 database mdb
 suffix "${SUFFIX}"
@@ -71,6 +72,7 @@ rootpw ${ROOT_PW}
 directory ${dir}/data
 maxsize 104857600
 overlay ppolicy
+overlay lastbind
 limits dn.exact="${READER_DN}" size.soft=${SIZE_LIMIT} size.hard=${SIZE_LIMIT} size.pr=${SIZE_LIMIT} size.prtotal=unlimited
 access to attrs=userPassword by dn.exact="${READER_DN}" read by anonymous auth by self read by * none
 access to * by * read

@@ -10,6 +10,11 @@ describe("ldap value helpers", () => {
     expect(generalizedTime("20240131235959.5Z")).toEqual(new Date("2024-01-31T23:59:59.500Z"));
     expect(generalizedTime("202401312359+0130")).toEqual(new Date("2024-01-31T22:29:00Z"));
     expect(generalizedTime("yesterday")).toBeUndefined();
+    // AD FILETIME (lastLogonTimestamp): 100 ns ticks since 1601-01-01
+    expect(generalizedTime("132223104000000000")).toEqual(new Date("2020-01-01T00:00:00Z"));
+    expect(generalizedTime("000000000000000000")).toBeUndefined();
+    expect(generalizedTime("0")).toBeUndefined();
+    expect(generalizedTime("9223372036854775807")).toBeUndefined();
   });
 
   it("objectGUID bytes → the GUID string AD shows; other binary ids → hex", () => {
