@@ -1,4 +1,5 @@
 import { BUILT_IN_MAPPING_SOURCES } from "../sources/types.js";
+import { withLdapOrgs } from "../sources/ldap/defaults.js";
 
 /** What `mapping.fields` holds when a source maps users itself; never read for such sources. */
 const SOURCE_FIELDS = { externalId: "externalId", email: "email" } as const;
@@ -21,5 +22,5 @@ export function withSourceMapping(raw: unknown): unknown {
     return raw.source.raw === undefined ? { ...raw, source: { ...raw.source, raw: true } } : raw;
   }
   if (raw.source.raw === true) return raw; // raw rows without fields: the schema reports mapping.fields as required
-  return { ...raw, mapping: { ...mapping, fields: SOURCE_FIELDS } };
+  return withLdapOrgs({ ...raw, mapping: { ...mapping, fields: SOURCE_FIELDS } });
 }

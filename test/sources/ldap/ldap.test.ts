@@ -189,15 +189,14 @@ describe("ldap source", () => {
 });
 
 describe("ldap → better-auth", () => {
-  it("a config with no mapping migrates the directory; every user with a usable hash signs in with the old password", async () => {
+  it("a config with no mapping and no orgs block migrates the directory; every user with a usable hash signs in with the old password", async () => {
     const dir = tempDir("am-ldap-e2e-");
     process.env.AM_TEST_LDAP_PW = READER_PW;
     const source = { type: "ldap", url: slapd.url, bindDN: READER_DN, bindPassword: "${AM_TEST_LDAP_PW}", baseDN: SUFFIX, pageSize: SIZE_LIMIT, disabled: { bases: [`ou=disabled,${SUFFIX}`] } };
     writeFileSync(
       path.join(dir, "authmigrate.config.json"),
       JSON.stringify({
-        source,
-        orgs: { source: { ...source, entries: "groups" }, fields: { externalId: "cn", name: "cn" } },
+        source, // no mapping, no orgs block: both come from the directory
         target: { type: "better-auth", database: "auth.db", admin: true },
         ledger: { url: "ledger.sqlite" },
         run: { outDir: "out", batchSize: 7 },
@@ -205,6 +204,7 @@ describe("ldap → better-auth", () => {
     );
     const { config, cwd } = await loadConfig(undefined, dir);
     expect(JSON.stringify(config.source)).toContain(READER_PW); // interpolated from ${ENV}
+    expect(config.orgs).toMatchObject({ source: { type: "ldap", entries: "groups" }, fields: { externalId: "cn", name: "cn" } });
 
     const report = await runMigration({ config, cwd });
     const withEmail = users.filter((u) => u.email);
