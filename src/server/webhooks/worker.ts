@@ -11,7 +11,7 @@ import type { LedgerLinker } from "./apply/ledger.js";
 import type { LegacyApplier, LegacyResult } from "./apply/legacy.js";
 import type { WebhookScheme, WebhooksConfig } from "./config.js";
 import type { SqlExec } from "./apply/sql-exec.js";
-import type { Inbox, InboxRow, SubjectState } from "./inbox/index.js";
+import type { BatchOutcome, Inbox, InboxRow, SubjectState } from "./inbox/types.js";
 import { toChange, UnmappableEvent, type Change } from "./map/index.js";
 
 type Staged =
@@ -131,11 +131,13 @@ export class WebhookWorker {
         }
       }
     }
+    const out: BatchOutcome = { done: [], failed: [], subjects: [] };
     for (const r of results) {
-      if ("error" in r) await this.failed(r.row, r.error);
-      else await this.finish(r);
-      await yieldToAcks();
+      if ("error" in r) this.failed(out, r.row, r.error);
+      else await this.finish(out, r);
     }
+    // One inbox transaction for the whole batch: the HTTP path's inserts wait on one lock, not three per event.
+    await this.o.inbox.settle(out, this.now());
     return rows.length;
   }
 
@@ -144,19 +146,19 @@ export class WebhookWorker {
     while ((await this.tick()) > 0);
   }
 
-  private async failed(row: InboxRow, e: unknown): Promise<void> {
+  private failed(out: BatchOutcome, row: InboxRow, e: unknown): void {
     const permanent = e instanceof UnmappableEvent;
     const dead = permanent || row.attempts >= this.o.settings.maxAttempts;
     const delay = Math.min(MAX_BACKOFF_MS, this.o.settings.backoffMs * 2 ** (row.attempts - 1));
     const msg = errorMessage(e);
-    await this.o.inbox.fail(row.id, permanent ? `unmappable: ${msg}` : msg, dead ? null : this.now() + delay, this.now());
+    out.failed.push({ id: row.id, error: permanent ? `unmappable: ${msg}` : msg, retryAt: dead ? null : this.now() + delay });
     if (dead) this.counts.dead++;
     else this.counts.failed++;
     this.log({ event: dead ? "webhook_dead_lettered" : "webhook_retry", provider: row.provider, eventType: row.type, attempt: row.attempts, code: (e as { code?: string }).code ?? (e as Error).name, ...(dead ? {} : { retryInMs: delay }) });
   }
 
-  /** After the legacy commit: ledger link, subject state, inbox status. */
-  private async finish(r: Exclude<Staged, { error: unknown }>): Promise<void> {
+  /** After the legacy commit: ledger link; subject state and inbox status go into the batch outcome. */
+  private async finish(out: BatchOutcome, r: Exclude<Staged, { error: unknown }>): Promise<void> {
     const { row } = r;
     const parts = r.parts;
     try {
@@ -164,13 +166,13 @@ export class WebhookWorker {
         const c = r.link.change;
         parts.push(`ledger:${c.kind === "upsert" ? await this.o.ledger.link(r.link.key, c.targetId, c.fields.email) : await this.o.ledger.deleted(r.link.key)}`);
       }
-      if (r.subject) await this.o.inbox.setSubject(row.provider, r.subject.targetId, r.subject.state);
     } catch (e) {
       // The legacy write is committed and idempotent: retrying the whole event is safe.
-      return this.failed(row, e);
+      return this.failed(out, row, e);
     }
+    if (r.subject) out.subjects.push({ provider: row.provider, targetId: r.subject.targetId, state: r.subject.state });
     const outcome = parts.join(" ") || "no_apply_configured";
-    await this.o.inbox.complete(row.id, outcome, this.now());
+    out.done.push({ id: row.id, outcome });
     if (r.skipped) this.counts.skipped++;
     else this.counts.applied++;
     this.log({ event: "webhook_applied", provider: row.provider, eventType: row.type, attempt: row.attempts, outcome });

@@ -3,7 +3,7 @@ import { AuthmigrateError } from "../../../errors.js";
 import { parseDbUrl, unreachable, type DbTarget } from "../../../sources/db-url.js";
 import type { ParsedEvent } from "../parse.js";
 import { INBOX_DDL, clip, toRow, type RawRow } from "./sql.js";
-import type { Inbox, InboxRow, InboxStatus, SubjectState } from "./types.js";
+import type { BatchOutcome, Inbox, InboxRow, InboxStatus, SubjectState } from "./types.js";
 
 /** The inbox in the ledger's PostgreSQL database. Claims use SKIP LOCKED, so several `serve` processes can share it. */
 export class PostgresInbox implements Inbox {
@@ -88,6 +88,37 @@ export class PostgresInbox implements Inbox {
   async fail(id: number, error: string, retryAt: number | null, now: number): Promise<void> {
     if (retryAt === null) await this.q("UPDATE am_webhook_inbox SET status = 'dead', last_error = $1, processed_at = $2 WHERE id = $3", [clip(error), now, id]);
     else await this.q("UPDATE am_webhook_inbox SET next_at = $1, last_error = $2 WHERE id = $3", [retryAt, clip(error), id]);
+  }
+
+  async settle(b: BatchOutcome, now: number): Promise<void> {
+    await this.init();
+    const c = await this.pool.connect();
+    try {
+      await c.query("BEGIN");
+      for (const s of b.subjects) {
+        await c.query(
+          "INSERT INTO am_webhook_subjects (provider, target_id, last_at, deleted) VALUES ($1,$2,$3,$4) ON CONFLICT (provider, target_id) DO UPDATE SET last_at = excluded.last_at, deleted = excluded.deleted",
+          [s.provider, s.targetId, s.state.lastAt, s.state.deleted ? 1 : 0],
+        );
+      }
+      if (b.done.length) {
+        await c.query(
+          `UPDATE am_webhook_inbox AS i SET status = 'done', outcome = d.outcome, processed_at = $1, last_error = NULL
+           FROM UNNEST($2::bigint[], $3::text[]) AS d(id, outcome) WHERE i.id = d.id`,
+          [now, b.done.map((d) => d.id), b.done.map((d) => d.outcome)],
+        );
+      }
+      for (const f of b.failed) {
+        if (f.retryAt === null) await c.query("UPDATE am_webhook_inbox SET status = 'dead', last_error = $1, processed_at = $2 WHERE id = $3", [clip(f.error), now, f.id]);
+        else await c.query("UPDATE am_webhook_inbox SET next_at = $1, last_error = $2 WHERE id = $3", [f.retryAt, clip(f.error), f.id]);
+      }
+      await c.query("COMMIT");
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw new AuthmigrateError("INBOX_QUERY_FAILED", `webhook inbox update failed on postgres ${this.db.host}:${this.db.port}/${this.db.database}: ${(e as Error).message}`, { cause: e, retryable: true });
+    } finally {
+      c.release();
+    }
   }
 
   async subject(provider: string, targetId: string): Promise<SubjectState | undefined> {

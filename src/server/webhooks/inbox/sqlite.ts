@@ -4,7 +4,7 @@ import path from "node:path";
 import { AuthmigrateError } from "../../../errors.js";
 import type { ParsedEvent } from "../parse.js";
 import { INBOX_DDL, clip, toRow, type RawRow } from "./sql.js";
-import type { Inbox, InboxRow, InboxStatus, SubjectState } from "./types.js";
+import type { BatchOutcome, Inbox, InboxRow, InboxStatus, SubjectState } from "./types.js";
 
 /** The inbox in the ledger's SQLite file (WAL: the HTTP path inserts while the worker reads). */
 export class SqliteInbox implements Inbox {
@@ -56,6 +56,14 @@ export class SqliteInbox implements Inbox {
   async fail(id: number, error: string, retryAt: number | null, now: number): Promise<void> {
     if (retryAt === null) this.db.prepare("UPDATE am_webhook_inbox SET status = 'dead', last_error = ?, processed_at = ? WHERE id = ?").run(clip(error), now, id);
     else this.db.prepare("UPDATE am_webhook_inbox SET next_at = ?, last_error = ? WHERE id = ?").run(retryAt, clip(error), id);
+  }
+
+  async settle(b: BatchOutcome, now: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const s of b.subjects) void this.setSubject(s.provider, s.targetId, s.state);
+      for (const d of b.done) void this.complete(d.id, d.outcome, now);
+      for (const f of b.failed) void this.fail(f.id, f.error, f.retryAt, now);
+    })();
   }
 
   async subject(provider: string, targetId: string): Promise<SubjectState | undefined> {

@@ -23,6 +23,14 @@ export interface SubjectState {
   deleted: boolean;
 }
 
+/** Everything a processed batch writes back, in one transaction (one lock, one round trip). */
+export interface BatchOutcome {
+  done: { id: number; outcome: string }[];
+  /** `retryAt` null = dead-letter. */
+  failed: { id: number; error: string; retryAt: number | null }[];
+  subjects: { provider: string; targetId: string; state: SubjectState }[];
+}
+
 export interface Inbox {
   readonly kind: "sqlite" | "postgres";
   /** Insert; existing (provider, eventId) pairs are left alone. Returns how many were new. */
@@ -32,6 +40,7 @@ export interface Inbox {
   complete(id: number, outcome: string, now: number): Promise<void>;
   /** A failed attempt: retry at `retryAt`, or dead-letter when `retryAt` is null. `error` must not hold secrets. */
   fail(id: number, error: string, retryAt: number | null, now: number): Promise<void>;
+  settle(batch: BatchOutcome, now: number): Promise<void>;
   subject(provider: string, targetId: string): Promise<SubjectState | undefined>;
   setSubject(provider: string, targetId: string, s: SubjectState): Promise<void>;
   /** Reverse lookup in the ledger's am_users (same database): the external id linked to a target id. */
