@@ -34,7 +34,7 @@ export interface MergedLegacy extends LegacyRow {
 }
 
 const BATCH = 2000;
-const CACHE_KB = 32_000;
+const CACHE_KB = 8_000;
 
 export class SpillStore {
   readonly dir: string;
