@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { AuthmigrateError } from "../errors.js";
 import { ConfigSchema, type Config } from "./schema.js";
+import { SourceConfigSchema } from "../sources/types.js";
 import { withSourceMapping } from "./source-mapping.js";
 import { expandPreset } from "../presets/expand.js";
 import { interpolateEnv } from "./env.js";
@@ -26,12 +27,15 @@ export interface LoadedConfig {
   cwd: string;
 }
 
+/** Every registered source type, from the schema itself so the hint never goes stale. */
+const SOURCE_TYPES = SourceConfigSchema.options.map((o) => o.shape.type.value).join(", ");
+
 /** Fix-it hints for the mistakes people make most, keyed by config path. */
 const HINTS: Record<string, string> = {
   "mapping.fields.email": 'map it to a source column, e.g. "Email"',
   "mapping.fields.externalId": 'map it to the legacy primary key, e.g. "Id"',
-  source: 'set source.type to one of sqlite, postgres, mysql, csv, json, ndjson, e.g. { type: "sqlite", path: "legacy.db", table: "Users" }',
-  "source.type": "one of sqlite, postgres, mysql, csv, json, ndjson",
+  source: `set source.type to one of ${SOURCE_TYPES}, e.g. { type: "sqlite", path: "legacy.db", table: "Users" }`,
+  "source.type": `one of ${SOURCE_TYPES}`,
   target: 'set target.type, e.g. { type: "better-auth", database: "auth.db" }',
   mapping: 'add mapping.fields, at least { externalId: "Id", email: "Email" }',
 };
