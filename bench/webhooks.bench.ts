@@ -17,7 +17,7 @@
  * machine's cores), as in bench:hooks.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { parseConfig } from "../src/config/load.js";
@@ -82,8 +82,9 @@ const post = () => {
 
 /** Open loop: request k is due at start + k/rate; latency counts from that due time. */
 const errorKinds: Record<string, number> = {};
-async function openLoop(send: () => Promise<Response>): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number }> {
+async function openLoop(send: () => Promise<Response>): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number; cpuMs: number }> {
   const total = RATE * SECONDS;
+  const cpu0 = process.cpuUsage();
   const lat: number[] = [];
   let errors = 0;
   const fail = (kind: string) => {
@@ -110,7 +111,9 @@ async function openLoop(send: () => Promise<Response>): Promise<{ p50: number; p
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;
   lat.sort((a, b) => a - b);
-  return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] ?? NaN, errors, achieved: total / elapsed };
+  const cpu = process.cpuUsage(cpu0);
+  // CPU per request (all threads: generator, server, worker): comparable even on a busy machine, where latency is not.
+  return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] ?? NaN, errors, achieved: total / elapsed, cpuMs: (cpu.user + cpu.system) / 1000 / total };
 }
 
 async function drained(): Promise<number> {
@@ -154,10 +157,12 @@ await svc.close();
 rmSync(dir, { recursive: true, force: true });
 
 const f = (n: number) => n.toFixed(2);
+console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(" ")} (a busy machine inflates latency; compare with the baseline)`);
 console.log(`serve webhooks on loopback (${process.env.BENCH_LEDGER_URL ? "PostgreSQL" : "SQLite"} inbox, SQLite legacy), ${RATE} req/s for ${SECONDS} s, ${cpus().length} cores`);
 console.log(`  baseline GET /healthz          p50 ${f(base.p50)} ms  p99 ${f(base.p99)} ms  max ${f(base.max)} ms  achieved ${base.achieved.toFixed(0)} req/s  errors ${base.errors}`);
 console.log(`  POST /webhooks/clerk (ack)     p50 ${f(hook.p50)} ms  p99 ${f(hook.p99)} ms  max ${f(hook.max)} ms  achieved ${hook.achieved.toFixed(0)} req/s  errors ${hook.errors}`);
 console.log(`  ack p99 / baseline p99 = ${f(hook.p99 / base.p99)}   goal p99 < 50 ms: ${hook.p99 < 50 ? "met" : "NOT met"}`);
+console.log(`  CPU per request (process, all threads): healthz ${f(base.cpuMs)} ms, webhook incl. apply ${f(hook.cpuMs)} ms → ${(1000 / hook.cpuMs).toFixed(0)} req/s per core`);
 console.log(`  applied during the load: ${applied} events in ${((drainedAt - loadStart) / 1000).toFixed(2)} s (inbox empty ${f(drainedAt - loadEnd)} ms after the last ack)`);
 console.log(`  burst of ${BURST}: acked ${(BURST / ((burstAcked - burstStart) / 1000)).toFixed(0)} req/s, applied ${(BURST / ((burstDrained - burstStart) / 1000)).toFixed(0)} events/s end to end  errors ${burstErrors}`);
 if (Object.keys(errorKinds).length) console.log(`  errors by kind: ${JSON.stringify(errorKinds)}`);
