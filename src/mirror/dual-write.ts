@@ -1,6 +1,6 @@
 import { AuthmigrateError } from "../errors.js";
 import { nativeHash } from "../hashes/index.js";
-import { HashCredentialSchema, MigrationUserSchema, type HashCredential, type MigrationUserInput } from "../model/user.js";
+import { HashCredentialSchema, MigrationUserSchema, type HashCredential, type MigrationUser, type MigrationUserInput } from "../model/user.js";
 import type { Outbox, SubmitResult } from "./outbox.js";
 
 /**
@@ -25,17 +25,20 @@ async function toCredential(p: NewPassword): Promise<HashCredential> {
   return parsed.data;
 }
 
+/** A canonical user from app input; the error names the field and the fix. */
+export function parseUser(fn: string, user: MigrationUserInput): MigrationUser {
+  const parsed = MigrationUserSchema.safeParse(user);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new AuthmigrateError("MIRROR_INVALID", `${fn}: user.${issue.path.join(".")}: ${issue.message}`, { hint: "pass a canonical user (see src/model/user.ts), at least { externalId, email }" });
+}
+
 export class DualWrite {
   constructor(protected readonly outbox: Outbox) {}
 
   /** A user signed up in your app: create them in the target (linked if already there). */
   async onSignUp(user: MigrationUserInput, password?: string): Promise<SubmitResult> {
-    const parsed = MigrationUserSchema.safeParse(user);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new AuthmigrateError("MIRROR_INVALID", `onSignUp: user.${issue.path.join(".")}: ${issue.message}`, { hint: "pass a canonical user (see src/model/user.ts), at least { externalId, email }" });
-    }
-    const u = parsed.data;
+    const u = parseUser("onSignUp", user);
     if (password !== undefined) u.credential = await toCredential({ password });
     return this.outbox.submit({ action: "signup", externalId: u.externalId, user: u });
   }

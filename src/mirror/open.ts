@@ -4,7 +4,7 @@ import type { Ledger } from "../ledger/types.js";
 import type { MigrationUser, MigrationUserInput } from "../model/user.js";
 import { createTarget } from "../targets/index.js";
 import type { TargetInstance } from "../targets/types.js";
-import { DualWrite, type NewPassword } from "./dual-write.js";
+import { DualWrite, parseUser, type NewPassword } from "./dual-write.js";
 import { Outbox, openOutboxStore, type DrainStats, type OutboxOptions, type SubmitResult } from "./outbox.js";
 import type { PgOutboxOptions } from "./outbox-pg.js";
 import type { DeadLetter, OutboxDepth } from "./outbox-types.js";
@@ -35,8 +35,10 @@ export class Mirror extends DualWrite {
     super(outbox);
   }
 
-  mirrorUpsert(user: MigrationUser): Promise<SubmitResult> {
-    return this.outbox.submit({ action: "upsert", externalId: user.externalId, user });
+  /** The user's whole current state (canonical shape; defaults applied here). Throws MIRROR_INVALID naming the bad field. */
+  mirrorUpsert(user: MigrationUserInput | MigrationUser): Promise<SubmitResult> {
+    const u = parseUser("mirrorUpsert", user);
+    return this.outbox.submit({ action: "upsert", externalId: u.externalId, user: u });
   }
 
   mirrorDelete(externalId: string): Promise<SubmitResult> {

@@ -16,6 +16,8 @@ export interface OutboxOptions {
   concurrency?: number;
   /** Called for every delivery (for logs/metrics). Results carry no password or hash. */
   onResult?: (result: MirrorResult, entry: { attempts: number; outcome: "delivered" | "retry" | "dead" }) => void;
+  /** Errors of the queue itself (ledger database unreachable) in the worker or after a change was stored. */
+  onError?: (error: unknown) => void;
 }
 
 export interface SubmitResult {
@@ -79,6 +81,9 @@ export class Outbox {
     this.waiters.set(id, (r) => (result = r));
     try {
       await this.drain({ passes: 1 });
+    } catch (e) {
+      // Stored already: the worker (or the next drain) delivers it; the caller's write stands.
+      this.opts.onError?.(e);
     } finally {
       this.waiters.delete(id);
     }
@@ -139,8 +144,9 @@ export class Outbox {
         await this.drain();
         const due = await this.store.nextDueInMs();
         if (due !== undefined) wait = Math.min(intervalMs, Math.max(10, due));
-      } catch {
+      } catch (e) {
         // The ledger database is unreachable: try again next tick.
+        this.opts.onError?.(e);
       }
       if (!this.stopped) this.timer = setTimeout(() => void (this.running = tick()), wait);
     };

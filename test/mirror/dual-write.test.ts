@@ -48,13 +48,13 @@ describe("dual-write helpers on better-auth (SQLite), end to end through openMir
 
   it("mirrorUpsert diffs OAuth identities and patches the name; mirrorDelete removes the user", async () => {
     const base = { externalId: "u1", email: "jane@new.example", profile: { displayName: "Jane D." } };
-    const up = await m.mirrorUpsert({ ...base, identities: [{ provider: "github", providerUserId: "77" }] } as never);
+    const up = await m.mirrorUpsert({ ...base, identities: [{ provider: "github", providerUserId: "77" }] });
     expect(up.result).toMatchObject({ status: "applied" });
     const db = new Database(`${dir}/app.db`, { readonly: true });
     const accounts = () => (db.prepare("SELECT providerId || ':' || accountId AS k FROM account WHERE providerId != 'credential' ORDER BY 1").all() as { k: string }[]).map((r) => r.k);
     expect(accounts()).toEqual(["github:77"]);
     expect((db.prepare("SELECT name FROM user").get() as { name: string }).name).toBe("Jane D.");
-    await m.mirrorUpsert({ ...base, identities: [{ provider: "google", providerUserId: "g1" }] } as never);
+    await m.mirrorUpsert({ ...base, identities: [{ provider: "google", providerUserId: "g1" }] });
     expect(accounts()).toEqual(["google:g1"]);
     expect((await m.mirrorDelete("u1")).result).toMatchObject({ status: "applied" });
     expect(await m.ctx.instance.countUsers()).toBe(0);
