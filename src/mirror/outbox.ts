@@ -16,6 +16,12 @@ export interface OutboxOptions {
   concurrency?: number;
   /** Called for every delivery (for logs/metrics). Results carry no password or hash. */
   onResult?: (result: MirrorResult, entry: { attempts: number; outcome: "delivered" | "retry" | "dead" }) => void;
+  /**
+   * Try to deliver inside `submit` (default true: the caller gets the result when the target
+   * answers). `false`: `submit` only stores the change and delivery happens in the background —
+   * the request path never waits for a slow or down target (lookups retry for seconds).
+   */
+  inline?: boolean;
   /** Errors of the queue itself (ledger database unreachable) in the worker or after a change was stored. */
   onError?: (error: unknown) => void;
 }
@@ -77,6 +83,11 @@ export class Outbox {
     // An upsert never sets a password: its hash is not kept in the queue.
     const stored: MirrorChange = change.action === "upsert" ? { ...change, user: { ...change.user, credential: { kind: "none" } } } : change;
     const { id } = await this.store.enqueue(stored);
+    if (this.opts.inline === false) {
+      // Fire and forget: the request path only pays for the insert.
+      void this.drain({ passes: 1 }).catch((e: unknown) => this.opts.onError?.(e));
+      return { queued: true };
+    }
     let result: MirrorResult | undefined;
     this.waiters.set(id, (r) => (result = r));
     try {
