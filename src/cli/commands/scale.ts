@@ -126,6 +126,8 @@ function describeEvent(e: WorkerEvent): string | undefined {
       return `chunk ${e.seq} error (${e.status === "failed" ? "giving up on it" : "will be retried"}): ${e.error}`;
     case "waiting":
       return undefined;
+    case "waiting_for_plan":
+      return `run ${e.runId} is still planning its chunks; waiting`;
   }
 }
 

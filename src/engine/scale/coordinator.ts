@@ -68,19 +68,22 @@ export async function runScaled(opts: ScaleOptions): Promise<ScaleReport> {
     await withRetry(() => session.instance.prepare(), retry);
     const { summary: orgs } = await syncOrgs(session, false, retry);
     const run = await session.ledger.startRun("run");
+    // Workers start while the chunks are planned: they wait for the plan, their start-up overlaps it.
+    const children = Array.from({ length: opts.workers }, () => spawnWorker(opts, run.id));
+    const exits = children.map((c) => new Promise<string>((resolve) => c.on("exit", (code, sig) => resolve(sig ?? String(code)))));
+    const stopChildren = (): void => void children.forEach((c) => c.exitCode === null && c.kill("SIGTERM"));
+    opts.signal?.addEventListener("abort", stopChildren, { once: true });
     let plan;
     try {
       plan = await planChunks(session, ledger, run.id, config.run.scale.chunkSize, opts.signal);
     } catch (e) {
       await session.ledger.finishRun(run.id, "failed", {});
+      stopChildren();
+      await Promise.all(exits);
       throw e;
     }
     opts.onPlanned?.({ runId: run.id, ...plan });
 
-    const children = Array.from({ length: opts.workers }, () => spawnWorker(opts, run.id));
-    const exits = children.map((c) => new Promise<string>((resolve) => c.on("exit", (code, sig) => resolve(sig ?? String(code)))));
-    const stopChildren = (): void => void children.forEach((c) => c.exitCode === null && c.kill("SIGTERM"));
-    opts.signal?.addEventListener("abort", stopChildren, { once: true });
     const publish = async (): Promise<void> => {
       const s = await scaleRunStatus(ledger, run.id);
       if (!s) return;

@@ -34,7 +34,8 @@ export async function runTotals(ledger: ScaleLedger, runId: number): Promise<Rec
 /** Finish the run when no chunk is todo or leased; returns its final status, or undefined if work remains. */
 export async function finishIfSettled(ledger: ScaleLedger, runId: number): Promise<RunTotals | undefined> {
   const c = await chunkCounts(ledger, runId);
-  if (c.todo > 0 || c.leased > 0) return undefined;
+  // No chunks: not a scaled-out run (or not planned yet) — nothing to finish here.
+  if (c.total === 0 || c.todo > 0 || c.leased > 0) return undefined;
   const counts = await runTotals(ledger, runId);
   const status = c.failed > 0 ? "failed" : "completed";
   await ledger.finishRun(runId, status, counts);

@@ -28,7 +28,8 @@ export type WorkerEvent =
   | { type: "chunk_done"; seq: number; counts: Record<string, number> }
   | { type: "chunk_lost"; seq: number }
   | { type: "chunk_error"; seq: number; error: string; status: "todo" | "failed" }
-  | { type: "waiting"; leasedByOthers: number };
+  | { type: "waiting"; leasedByOthers: number }
+  | { type: "waiting_for_plan"; runId: number };
 
 export interface WorkerOptions {
   config: Config;
@@ -62,22 +63,32 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerReport> {
   }
 }
 
-async function checkRun(ledger: ScaleLedger, runId: number, config: Config): Promise<string> {
-  const [row] = await ledger.query<{ status: string; target: string; planned: string | null }>(
-    "SELECT r.status, r.target, s.target AS planned FROM am_runs r LEFT JOIN am_scale_runs s ON s.run_id = r.id WHERE r.id = $1",
-    [runId],
-  );
-  if (!row || row.planned === null) {
-    throw new AuthmigrateError("SCALE_RUN_UNKNOWN", `run ${runId} is not a scaled-out run in ${ledger.describe()}`, {
-      hint: "start one with `authmigrate run --workers N` (it prints the run id to join), then `authmigrate worker --run <id>` on other machines",
-    });
+/**
+ * The run's status once its chunks are planned: a worker may start while the coordinator is still
+ * in its planning pass (a `running` run without chunks), and then waits for it.
+ */
+async function checkRun(ledger: ScaleLedger, runId: number, config: Config, opts: Pick<WorkerOptions, "signal" | "onEvent">): Promise<string> {
+  const key = targetKey(config.target);
+  for (let waited = false; ; waited = true) {
+    const [row] = await ledger.query<{ status: string; target: string; planned: string | null }>(
+      "SELECT r.status, r.target, s.target AS planned FROM am_runs r LEFT JOIN am_scale_runs s ON s.run_id = r.id WHERE r.id = $1",
+      [runId],
+    );
+    if (!row) {
+      throw new AuthmigrateError("SCALE_RUN_UNKNOWN", `there is no run ${runId} in ${ledger.describe()}`, {
+        hint: "start one with `authmigrate run --workers N` (it prints the run id to join), then `authmigrate worker --run <id>` on other machines",
+      });
+    }
+    if (row.target !== key) {
+      throw new AuthmigrateError("SCALE_CONFIG_MISMATCH", `run ${runId} migrates into another target configuration than this config's`, {
+        hint: "use the same config file (same target block) on every worker machine",
+      });
+    }
+    if (row.planned !== null || row.status !== "running") return row.status;
+    if (opts.signal?.aborted) return "interrupted";
+    if (!waited) opts.onEvent?.({ type: "waiting_for_plan", runId });
+    await sleep(500, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
   }
-  if (row.planned !== targetKey(config.target)) {
-    throw new AuthmigrateError("SCALE_CONFIG_MISMATCH", `run ${runId} migrates into another target configuration than this config's`, {
-      hint: "use the same config file (same target block) on every worker machine",
-    });
-  }
-  return row.status;
 }
 
 async function workIn(session: Session, opts: WorkerOptions): Promise<WorkerReport> {
@@ -86,7 +97,7 @@ async function workIn(session: Session, opts: WorkerOptions): Promise<WorkerRepo
   const ledger = requirePostgres(session.ledger);
   const source = splittable(config.source);
   await ensureScaleSchema(ledger);
-  const status = await checkRun(ledger, runId, config);
+  const status = await checkRun(ledger, runId, config, opts);
   const worker = `${hostname()}:${process.pid}:${randomBytes(2).toString("hex")}`;
   const report: WorkerReport = { worker, runId, chunksDone: 0, usersDone: 0, counts: {}, durationMs: 0, interrupted: false };
   if (status !== "running") return { ...report, runStatus: status };
