@@ -40,12 +40,7 @@ export const DASHBOARD_JS = String.raw`
     if (typeof uPlot === "undefined") return;
     if (charts[id]) { charts[id].setData(data); return; }
     var series = [{}].concat(labels.map(function (l, i) { return { label: l, stroke: colors[i], width: 2, points: { show: true, size: 4 } }; }));
-    // At least the last 30 minutes on the x axis: a run of a few minutes is not a dot in a year-wide axis.
-    var range = function (u, min, max) {
-      var now = Date.now() / 1000;
-      return [Math.min(min === null ? now : min, now - 1800) - 30, Math.max(max === null ? now : max, now) + 30];
-    };
-    charts[id] = new uPlot({ width: width(id), height: 220, series: series, scales: { x: { time: true, range: range } } }, data, $(id));
+    charts[id] = new uPlot({ width: width(id), height: 220, series: series, scales: { x: { time: true } } }, data, $(id));
   };
   var barChart = function (id, items, label, color) {
     if (typeof uPlot === "undefined") return;
@@ -60,6 +55,17 @@ export const DASHBOARD_JS = String.raw`
     }, data, $(id));
   };
   var minuteSecs = function (m) { return Date.parse(m + ":00Z") / 1000; };
+  // Every minute from (at least) 30 minutes ago to now, zero where nothing happened: a run of a
+  // few minutes reads as a shape on a readable axis, not a dot.
+  var perMinute = function (points, keys) {
+    var byMinute = {};
+    points.forEach(function (p) { byMinute[minuteSecs(p.minute)] = p; });
+    var now = Math.floor(Date.now() / 60000) * 60;
+    var first = points.length ? Math.min(minuteSecs(points[0].minute), now - 1800) : now - 1800;
+    var xs = [];
+    for (var t = first; t <= now; t += 60) xs.push(t);
+    return [xs].concat(keys.map(function (k) { return xs.map(function (x) { return byMinute[x] ? byMinute[x][k] : 0; }); }));
+  };
 
   // ---- panels ----
   var renderOverview = function (o) {
@@ -96,16 +102,13 @@ export const DASHBOARD_JS = String.raw`
   };
   var renderTimeline = function (r) {
     var t = r.points;
-    var xs = t.map(function (p) { return minuteSecs(p.minute); });
-    var col = function (k) { return t.map(function (p) { return p[k]; }); };
-    lineChart("chart-progress", ["created", "updated", "skipped", "failed"], ["#3f6ad8", "#26a69a", "#9e9e9e", "#e53935"], [xs, col("created"), col("updated"), col("skipped"), col("failed")]);
-    lineChart("chart-split", ["bulk", "lazy"], ["#3f6ad8", "#ff9800"], [xs, col("bulk"), col("lazy")]);
+    lineChart("chart-progress", ["created", "updated", "skipped", "failed"], ["#3f6ad8", "#26a69a", "#9e9e9e", "#e53935"], perMinute(t, ["created", "updated", "skipped", "failed"]));
+    lineChart("chart-split", ["bulk", "lazy"], ["#3f6ad8", "#ff9800"], perMinute(t, ["bulk", "lazy"]));
   };
   var renderAuthPath = function (a) {
     $("authpath-session").textContent = fmt(a.totals.session);
     $("authpath-legacy").textContent = fmt(a.totals.legacy);
-    var xs = a.perMinute.map(function (p) { return minuteSecs(p.minute); });
-    lineChart("chart-authpath", ["session (new)", "legacy"], ["#3f6ad8", "#e53935"], [xs, a.perMinute.map(function (p) { return p.session; }), a.perMinute.map(function (p) { return p.legacy; })]);
+    lineChart("chart-authpath", ["session (new)", "legacy"], ["#3f6ad8", "#e53935"], perMinute(a.perMinute, ["session", "legacy"]));
   };
   var renderStrategies = function (s) {
     rows("strategies", s.strategies, ["strategy", "count"]);
