@@ -36,7 +36,7 @@ describe("mirror on the file target", () => {
 });
 
 describe("targets without user-update endpoints", () => {
-  it.each(["calimatic", "auth0", "authgear"])("%s: capability absent, every mirror call answers unsupported without touching the target", async (type) => {
+  it.each(["calimatic", "auth0"])("%s: capability absent, every mirror call answers unsupported without touching the target", async (type) => {
     const target = await getTarget(type);
     expect(target.capabilities.mirror).toBeUndefined();
     const touched: PropertyKey[] = [];

@@ -55,6 +55,8 @@ export const authgearTarget: Target<typeof AuthgearOptionsSchema> = {
       const s = capability(f, "authgear").strategy;
       return s === "native" || s === "re-encode";
     }),
+    // Admin API updateUser (profile) and deleteUser; no documented identity mutation: login IDs are not mirrored.
+    mirror: { identifiers: { email: "none", phone: "none", oauth: "none" }, profile: true, password: false },
   },
   options: AuthgearOptionsSchema,
   create: (options, ctx) => new AuthgearInstance(options, ctx),

@@ -5,7 +5,8 @@ import { AuthmigrateError, isAuthmigrateError } from "../../errors.js";
 import type { MigrationUser } from "../../model/user.js";
 import { HttpClient } from "../http/client.js";
 import { responseBody } from "../http/errors.js";
-import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import type { MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import { identifiersOf, toStandardAttributes } from "./mirror.js";
 import { AdminTokenSigner, loadPrivateKey } from "./admin-jwt.js";
 import type { AuthgearOptions } from "./index.js";
 import { identifierValue, splitByBytes, toRecord, type PreparedRecord } from "./records.js";
@@ -247,6 +248,23 @@ export class AuthgearInstance implements TargetInstance {
       memberships: {},
       hasPassword: n.authenticators.edges.some((e) => e.node.type === "PASSWORD" && e.node.kind === "PRIMARY"),
     };
+  }
+
+  // ------------------------------------------------------------------ mirror (authmigrate/mirror, ./mirror.ts)
+
+  /** The user's login IDs (read only: capabilities.mirror mirrors none of them). */
+  async getIdentifiers(targetId: string): Promise<MirrorIdentifier[] | undefined> {
+    const data = await this.graphql<{ node: { standardAttributes: Record<string, unknown> } | null }>(
+      `query ids($id: ID!) { node(id: $id) { ... on User { standardAttributes } } }`,
+      { id: userNodeId(targetId) },
+    );
+    return data.node ? identifiersOf(data.node.standardAttributes ?? {}) : undefined;
+  }
+
+  async updateProfile(targetId: string, patch: MirrorProfilePatch): Promise<void> {
+    const standardAttributes = toStandardAttributes(patch);
+    if (!Object.keys(standardAttributes).length) return;
+    await this.graphql(`mutation upd($input: UpdateUserInput!) { updateUser(input: $input) { user { id } } }`, { input: { userID: userNodeId(targetId), standardAttributes } });
   }
 
   async countUsers(): Promise<number> {
