@@ -36,21 +36,33 @@ export class ThreadedWorker {
     private readonly log: Logger = () => {},
   ) {}
 
+  private stopping = false;
+
   /** Starts the thread; resolves once it opened its connections (rejects with its startup error). */
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
+      let up = false;
       const w = startThread(this.data);
       this.worker = w;
       w.on("message", (m: ThreadMessage) => {
-        if (m.kind === "ready") resolve();
-        else if (m.kind === "log") this.log(m.entry as LogEntry);
+        if (m.kind === "ready") {
+          up = true;
+          resolve();
+        } else if (m.kind === "log") this.log(m.entry as LogEntry);
         else if (m.kind === "fatal") reject(new AuthmigrateError(m.code ?? "WEBHOOK_WORKER_FAILED", m.message));
       });
-      w.once("error", (e) => {
+      w.on("error", (e) => {
         this.log({ event: "webhook_worker_error", code: (e as { code?: string }).code ?? e.name, message: e.message.slice(0, 200) });
-        reject(e);
+        if (!up) reject(e);
       });
-      w.once("exit", () => reject(new Error("webhook worker thread exited before it was ready")));
+      w.once("exit", () => {
+        if (!up) return reject(new Error("webhook worker thread exited before it was ready"));
+        if (this.stopping) return;
+        // A crash must not stop processing for the rest of the serve's life: the inbox keeps every event, start again.
+        this.log({ event: "webhook_worker_restart" });
+        this.ready = undefined;
+        setTimeout(() => void this.start().catch(() => undefined), 1000).unref();
+      });
     });
     return this.ready;
   }
@@ -61,6 +73,7 @@ export class ThreadedWorker {
 
   /** Finishes the batch in progress, closes the thread's connections, ends the thread. */
   stop(): Promise<void> {
+    this.stopping = true;
     const w = this.worker;
     if (!w) return Promise.resolve();
     this.stopped ??= new Promise<void>((resolve) => {
