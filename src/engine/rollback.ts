@@ -5,6 +5,8 @@ import type { LedgerUserWrite } from "../ledger/types.js";
 import { AuthmigrateError } from "../errors.js";
 import { openSession } from "./session.js";
 
+export type RollbackMode = "delete" | "disable";
+
 export interface RollbackReport {
   target: string;
   dryRun: boolean;
@@ -14,6 +16,9 @@ export interface RollbackReport {
   exportFile?: string;
   /** Users this tool created (and would delete / deleted). Users that already existed are never touched. */
   candidates: number;
+  /** `delete` (default) removes the users; `disable` keeps them unable to sign in. */
+  mode: RollbackMode;
+  /** Users deleted (or disabled, with `mode: "disable"`). */
   deleted: number;
   failed: { externalId: string; reason: string }[];
 }
@@ -22,7 +27,7 @@ export interface RollbackReport {
  * Delete from the target exactly the users the ledger says we created — never a user that
  * existed before (status `skipped`/`exists_by_email`) — and mark them `rolled_back`.
  */
-export async function rollbackMigration(opts: { config: Config; cwd: string; dryRun?: boolean; runId?: number; batchSize?: number }): Promise<RollbackReport> {
+export async function rollbackMigration(opts: { config: Config; cwd: string; dryRun?: boolean; runId?: number; batchSize?: number; mode?: RollbackMode }): Promise<RollbackReport> {
   const session = await openSession(opts.config, opts.cwd);
   const { ledger, instance, target } = session;
   try {
@@ -31,20 +36,28 @@ export async function rollbackMigration(opts: { config: Config; cwd: string; dry
         hint: "roll back by discarding the target (file, database) instead",
       });
     }
-    const report: RollbackReport = { target: target.id, dryRun: !!opts.dryRun, ...(opts.runId !== undefined ? { runId: opts.runId } : {}), candidates: 0, deleted: 0, failed: [] };
+    const mode = opts.mode ?? "delete";
+    if (mode === "disable" && !instance.disableUsers) {
+      throw new AuthmigrateError("ROLLBACK_DISABLE_UNSUPPORTED", `the ${target.id} target cannot disable users`, {
+        hint: "use rollback --mode delete (the default)",
+      });
+    }
+    const report: RollbackReport = { target: target.id, dryRun: !!opts.dryRun, ...(opts.runId !== undefined ? { runId: opts.runId } : {}), mode, candidates: 0, deleted: 0, failed: [] };
     const run = opts.dryRun ? undefined : await ledger.startRun("rollback");
     const size = opts.batchSize ?? 100;
     let batch: { externalId: string; targetId: string; email: string | null }[] = [];
     const flush = async (): Promise<void> => {
       if (!batch.length) return;
       if (!opts.dryRun) {
-        const results = new Map((await instance.deleteUsers(batch.map((b) => b.targetId))).map((r) => [r.targetId, r]));
+        const ids = batch.map((b) => b.targetId);
+        const results = new Map((await (mode === "disable" ? instance.disableUsers!(ids) : instance.deleteUsers(ids))).map((r) => [r.targetId, r]));
         const rows: LedgerUserWrite[] = [];
         for (const b of batch) {
           const r = results.get(b.targetId);
           if (r?.ok) {
             report.deleted++;
-            rows.push({ externalId: b.externalId, email: b.email, digest: null, targetId: b.targetId, status: "rolled_back", reason: null, strategy: null });
+            // A disabled user still exists: keep its target id and say why it cannot sign in.
+            rows.push({ externalId: b.externalId, email: b.email, digest: null, targetId: b.targetId, status: "rolled_back", reason: mode === "disable" ? "disabled_by_rollback" : null, strategy: null });
           } else report.failed.push({ externalId: b.externalId, reason: r?.reason ?? "no result from target" });
         }
         await ledger.recordUsers(run!.id, rows);

@@ -177,6 +177,11 @@ export interface TargetInstance {
   /** How a legacy user looks in this target once written, in `listUsers`'s form (reconcile compares the two). */
   toTargetRecord?(user: MigrationUser, orgTargetIds: Record<string, string>): Omit<TargetUserRecord, "targetId">;
   deleteUsers(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
+  /**
+   * `rollback --mode disable`: keep the users but make them unable to sign in (a softer rollback
+   * that keeps target ids and any activity). Optional; already-disabled and missing users are ok.
+   */
+  disableUsers?(targetIds: string[]): Promise<{ targetId: string; ok: boolean; reason?: string }[]>;
   /*
    * Mirror (authmigrate/mirror), present when `capabilities.mirror` says so. Errors are thrown as
    * AuthmigrateErrors (`retryable` for 429/5xx/network); an identifier held by another user throws.

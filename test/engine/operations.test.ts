@@ -56,6 +56,33 @@ describe("pilot, rollback --run, export-mapping, status, verify --sign-in", () =
     expect(first.runId).not.toBe(second.runId);
   });
 
+  it("rollback --mode disable bans only that run's users (they stay, cannot sign in); pre-existing users untouched", async () => {
+    const dir = tempDir();
+    writeLegacyDb(path.join(dir, "legacy.db"), users(1, 3), [{ Id: 1, Name: "One" }]);
+    const config = parseConfig(legacyConfig({ target: { type: "better-auth", database: "auth.db", admin: true } }));
+    const first = await runMigration({ config, cwd: dir });
+    writeLegacyDb(path.join(dir, "legacy.db"), users(4, 2));
+    const second = await runMigration({ config, cwd: dir });
+    expect(second.counts).toMatchObject({ created: 2, unchanged: 3 });
+
+    const done = await rollbackMigration({ config, cwd: dir, runId: second.runId!, mode: "disable" });
+    expect(done).toMatchObject({ mode: "disable", candidates: 2, deleted: 2, failed: [] });
+    expect(authUsers(dir)).toHaveLength(5); // nobody deleted
+    const { signInDemoAccounts } = await import("../../src/demo/sign-in.js");
+    const pw = "correct horse battery staple";
+    const results = await signInDemoAccounts(path.join(dir, "auth.db"), ["u1@school.edu", "u4@school.edu", "u5@school.edu"].map((email) => ({ email, password: pw })));
+    expect(results.map((r) => [r.email, r.ok])).toEqual([["u1@school.edu", true], ["u4@school.edu", false], ["u5@school.edu", false]]);
+    const status = await migrationStatus({ config, cwd: dir });
+    expect(status.users).toMatchObject({ created: 3, rolled_back: 2 });
+    expect(first.runId).not.toBe(second.runId);
+
+    // Without the admin plugin's `banned` column there is no way to disable: each user fails with the fix.
+    const noAdmin = setup(users(1, 1));
+    await runMigration({ config: noAdmin.config, cwd: noAdmin.dir });
+    const refused = await rollbackMigration({ config: noAdmin.config, cwd: noAdmin.dir, mode: "disable" });
+    expect(refused.failed).toEqual([{ externalId: "1", reason: expect.stringContaining("target.admin: true") }]);
+  });
+
   it("export-mapping lists legacyId ↔ targetId for every migrated user", async () => {
     const { dir, config } = setup([...users(1, 3), { Id: 9, Email: null }]);
     await runMigration({ config, cwd: dir });

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { createWriteStream, readFileSync } from "node:fs";
 import type { MappedRecord } from "../../mapping/map-user.js";
 import type { MigrationStatus } from "../../engine/status.js";
@@ -226,21 +226,23 @@ export function registerMigrateCommands(program: Command): void {
       }
     });
 
-  withConfig(program.command("rollback").description("delete from the target the users this tool created (never pre-existing ones)"))
+  withConfig(program.command("rollback").description("delete (or disable) in the target the users this tool created (never pre-existing ones)"))
     .option("--run <id>", "only users created by this run (see `status`)", positiveInt("--run"))
-    .option("--dry-run", "list what would be deleted")
-    .option("--yes", "confirm: actually delete")
-    .action(async (o: CommonOptions & { dryRun?: boolean; yes?: boolean; run?: number }) => {
+    .addOption(new Option("--mode <mode>", "delete the users, or disable them (they stay, unable to sign in)").choices(["delete", "disable"]).default("delete"))
+    .option("--dry-run", "list what would be deleted/disabled")
+    .option("--yes", "confirm: actually delete/disable")
+    .action(async (o: CommonOptions & { dryRun?: boolean; yes?: boolean; run?: number; mode: "delete" | "disable" }) => {
       if (!o.dryRun && !o.yes) {
-        throw new AuthmigrateError("USAGE", "rollback deletes users from the target", { hint: "run with --dry-run first, then --yes to confirm" });
+        throw new AuthmigrateError("USAGE", `rollback ${o.mode === "disable" ? "disables" : "deletes"} users in the target`, { hint: "run with --dry-run first, then --yes to confirm" });
       }
       const { config, cwd } = await load(o);
       const { rollbackMigration } = await import("../../engine/rollback.js");
-      const r = await rollbackMigration({ config, cwd, dryRun: !!o.dryRun, ...(o.run !== undefined ? { runId: o.run } : {}) });
+      const r = await rollbackMigration({ config, cwd, dryRun: !!o.dryRun, mode: o.mode, ...(o.run !== undefined ? { runId: o.run } : {}) });
       if (o.json) printJson(r);
       else {
         const scope = r.runId !== undefined ? ` by run ${r.runId}` : "";
-        process.stdout.write(`${r.dryRun ? "would delete" : "deleted"} ${r.dryRun ? r.candidates : r.deleted} of ${r.candidates} users created${scope} by authmigrate${r.failed.length ? `; ${r.failed.length} failed` : ""}\n`);
+        const verb = r.mode === "disable" ? "disable" : "delete";
+        process.stdout.write(`${r.dryRun ? `would ${verb}` : `${verb}d`} ${r.dryRun ? r.candidates : r.deleted} of ${r.candidates} users created${scope} by authmigrate${r.failed.length ? `; ${r.failed.length} failed` : ""}\n`);
         if (r.exportFile) process.stdout.write(`exported first to ${r.exportFile}\n`);
       }
       if (r.failed.length) process.exitCode = EXIT.partial;

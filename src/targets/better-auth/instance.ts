@@ -32,6 +32,8 @@ export interface BetterAuthTargetOptions {
 
 /** `banReason` we set for users disabled in the legacy system; only bans carrying it are lifted on update. */
 export const DISABLED_BAN_REASON = "authmigrate: disabled in the legacy system";
+/** `banReason` of users banned by `rollback --mode disable` (a later run's update never lifts it). */
+export const ROLLBACK_BAN_REASON = "authmigrate: rolled back";
 
 const CREDENTIAL = "credential";
 
@@ -512,6 +514,23 @@ export class BetterAuthInstance implements TargetInstance {
         const r = await trx.deleteFrom("user").where("id", "=", targetId).executeTakeFirst();
         // Already gone is success: rollback must be re-runnable.
         return Number(r.numDeletedRows) > 0 ? { targetId, ok: true } : { targetId, ok: true, reason: "not_found" };
+      },
+      (targetId, reason): DeleteOutcome => ({ targetId, ok: false, reason }),
+    );
+  }
+
+  /** Rollback by ban (admin plugin columns): sessions are revoked so nobody stays signed in. */
+  async disableUsers(targetIds: string[]): Promise<DeleteOutcome[]> {
+    await this.ensureInspected();
+    if (!this.hasBanned) {
+      return targetIds.map((targetId) => ({ targetId, ok: false, reason: "disable_unsupported: the user table has no `banned` column (set target.admin: true, or use the admin plugin)" }));
+    }
+    return this.perItem(
+      targetIds,
+      async (trx, targetId): Promise<DeleteOutcome> => {
+        const r = await trx.updateTable("user").set({ banned: this.h.bool(true), banReason: ROLLBACK_BAN_REASON }).where("id", "=", targetId).executeTakeFirst();
+        await trx.deleteFrom("session").where("userId", "=", targetId).execute();
+        return Number(r.numUpdatedRows) > 0 ? { targetId, ok: true } : { targetId, ok: true, reason: "not_found" };
       },
       (targetId, reason): DeleteOutcome => ({ targetId, ok: false, reason }),
     );
