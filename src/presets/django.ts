@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { requireColumns, tablesWith } from "./detect.js";
+import type { Identity } from "../model/user.js";
+import { hasColumns, requireColumns, tablesWith } from "./detect.js";
 import { withRoles } from "./roles.js";
-import { stringList } from "./sql.js";
+import { jsonList, stringList } from "./sql.js";
 import { definePreset } from "./types.js";
 
 const Options = z
@@ -10,6 +11,8 @@ const Options = z
     userTable: z.string().min(1).default("auth_user"),
     /** Read group memberships (`<userTable>_groups` → auth_group) as roles. */
     groups: z.boolean().default(true),
+    /** django-allauth: verified addresses (account_emailaddress) and social accounts (socialaccount_socialaccount → identities). */
+    allauth: z.boolean().default(false),
   })
   .strict();
 
@@ -46,17 +49,23 @@ export const django = definePreset({
     const groupsTable = `${userTable}_groups`;
     const groups = db.tables.has(groupsTable) && db.tables.has("auth_group");
     if (!groups) notes.push(`no ${groupsTable}/auth_group tables: users get the default role (groups: false)`);
-    if (db.tables.has("account_emailaddress")) notes.push("django-allauth tables found: verified emails and social accounts are not read by this preset (map them with a query if you need them)");
-    return { options: { ...(userTable !== "auth_user" ? { userTable } : {}), ...(groups ? {} : { groups: false }) }, missing, notes };
+    const allauth = hasColumns(db, "account_emailaddress", ["email", "verified", "user_id"]) && hasColumns(db, "socialaccount_socialaccount", ["provider", "uid", "user_id"]);
+    if (db.tables.has("account_emailaddress") && !allauth) notes.push("account_emailaddress without socialaccount_socialaccount: django-allauth data is not read");
+    return { options: { ...(userTable !== "auth_user" ? { userTable } : {}), ...(groups ? {} : { groups: false }), ...(allauth ? { allauth } : {}) }, missing, notes };
   },
-  expand({ userTable, groups }, sql) {
-    const { q, jsonAgg } = sql;
+  expand({ userTable, groups, allauth }, sql) {
+    const { q, jsonAgg, jsonArray } = sql;
     const groupsSql = groups
       ? `,\n  (SELECT ${jsonAgg(`g.${q("name")}`)} FROM ${q(`${userTable}_groups`)} ug JOIN ${q("auth_group")} g ON g.${q("id")} = ug.${q("group_id")} WHERE ug.${q("user_id")} = u.${q("id")}) AS ${q("am_groups")}`
       : "";
+    // allauth: the user's own address counts as verified only if allauth verified that address.
+    const allauthSql = allauth
+      ? `,\n  (SELECT MAX(CASE WHEN e.${q("verified")} THEN 1 ELSE 0 END) FROM ${q("account_emailaddress")} e WHERE e.${q("user_id")} = u.${q("id")} AND LOWER(e.${q("email")}) = LOWER(u.${q("email")})) AS ${q("am_email_verified")}` +
+        `,\n  (SELECT ${jsonAgg(jsonArray(`s.${q("provider")}`, `s.${q("uid")}`))} FROM ${q("socialaccount_socialaccount")} s WHERE s.${q("user_id")} = u.${q("id")}) AS ${q("am_social")}`
+      : "";
     const query = [
       // "!" prefixes Django's unusable passwords: no credential rather than an unknown hash.
-      `SELECT u.*, CASE WHEN u.${q("password")} LIKE '!%' OR u.${q("password")} = '' THEN NULL ELSE u.${q("password")} END AS ${q("am_password")}${groupsSql}`,
+      `SELECT u.*, CASE WHEN u.${q("password")} LIKE '!%' OR u.${q("password")} = '' THEN NULL ELSE u.${q("password")} END AS ${q("am_password")}${groupsSql}${allauthSql}`,
       `FROM ${q(userTable)} u`,
     ].join("\n");
     return {
@@ -65,12 +74,19 @@ export const django = definePreset({
         fields: { externalId: "id", email: "email", username: "username", givenName: "first_name", familyName: "last_name", password: "am_password", active: "is_active", createdAt: "date_joined", lastLoginAt: "last_login" },
         roles: { map: { superuser: "admin", staff: "staff" }, default: "member" },
       },
+      // A bare 32-hex value is UnsaltedMD5PasswordHasher's legacy form: md5, not NTLM or a salted digest.
+      hashes: { assume: "md5-raw" },
       transform: (roles) => (row, user) => {
         const legacy: string[] = [];
         if (truthy(row.is_superuser)) legacy.push("superuser");
         if (truthy(row.is_staff)) legacy.push("staff");
         legacy.push(...stringList(row.am_groups));
-        return withRoles(user, legacy, roles);
+        if (!allauth) return withRoles(user, legacy, roles);
+        const identities: Identity[] = [];
+        for (const pair of jsonList(row.am_social)) {
+          if (Array.isArray(pair) && pair[0] && pair[1]) identities.push({ provider: String(pair[0]).toLowerCase(), providerUserId: String(pair[1]) });
+        }
+        return withRoles({ ...user, emailVerified: Number(row.am_email_verified ?? 0) === 1, identities: [...(user.identities ?? []), ...identities] }, legacy, roles);
       },
     };
   },

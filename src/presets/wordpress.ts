@@ -68,6 +68,8 @@ export const wordpress = definePreset({
         fields: { externalId: "ID", email: "user_email", username: "user_login", displayName: "display_name", givenName: "first_name", familyName: "last_name", locale: "locale", password: "am_password", createdAt: "user_registered" },
         roles: { map: { administrator: "admin", editor: "editor", author: "author", contributor: "contributor", subscriber: "member" }, default: "member" },
       },
+      // 32 hex characters in user_pass are WordPress < 2.5's unsalted md5 (wp_check_password still accepts them).
+      hashes: { assume: "md5-raw" },
       transform: (roles) => (row, user) => {
         let legacy: string[] = [];
         const caps = row.am_capabilities;
