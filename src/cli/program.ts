@@ -8,6 +8,7 @@ import { registerMigrateCommands } from "./commands/migrate.js";
 import { registerGenerateCommand, registerServeCommand } from "./commands/serve.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
 import { registerReconcileCommand } from "./commands/reconcile.js";
+import { registerMirrorCommand } from "./commands/mirror.js";
 import { registerWorkerCommand } from "./commands/scale.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerGenerateCommand(program);
   registerSimulateCommand(program);
   registerReconcileCommand(program);
+  registerMirrorCommand(program);
   registerDemoCommand(program);
   return program;
 }
