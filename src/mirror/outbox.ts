@@ -6,7 +6,7 @@ import type { DeadLetter, OutboxDepth, OutboxEntry, OutboxStore } from "./outbox
 import type { MirrorChange, MirrorContext, MirrorResult } from "./types.js";
 
 export interface OutboxOptions {
-  /** Deliveries of one change before it is dead-lettered (default 8). */
+  /** Deliveries of one change before it is dead-lettered (default 25: with the default delays, about 1.5 h of outage). */
   maxAttempts?: number;
   /** First retry delay; doubles per attempt up to `maxDelayMs` (a longer Retry-After wins). */
   baseDelayMs?: number;
@@ -68,7 +68,7 @@ export class Outbox {
     private readonly ctx: MirrorContext,
     private readonly opts: OutboxOptions = {},
   ) {
-    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.maxAttempts = opts.maxAttempts ?? 25;
     this.baseDelayMs = opts.baseDelayMs ?? 1000;
     this.maxDelayMs = opts.maxDelayMs ?? 5 * 60_000;
     this.batchSize = opts.batchSize ?? 50;
