@@ -52,6 +52,8 @@ const config = parseConfig({
     routes: { verify: false },
     webhooks: {
       providers: { clerk: { secret: SECRET } },
+      // BENCH_THREAD=0: apply in the serve process instead of the worker thread (for comparison).
+      worker: { thread: process.env.BENCH_THREAD !== "0" },
       apply: {
         legacy: { table: "Users", keyColumn: "Id", targetIdColumn: "TargetId", columns: { email: "Email", givenName: "FirstName", familyName: "LastName", updatedAt: "UpdatedAt" } },
         ledger: true,
