@@ -51,10 +51,11 @@ function ledger(): LedgerCounts {
 }
 
 const num = async (id: string): Promise<number> => Number((await page.locator(`#${id}`).textContent())!.replace(/,/g, ""));
-const generatedAt = (): Promise<string> => page.locator("#updated").getAttribute("data-generated-at").then((v) => v ?? "");
 /** Wait until the page has rendered an overview generated after `since` (ISO). */
 async function freshOverview(since: string): Promise<void> {
-  await page.waitForFunction((s) => (document.getElementById("updated")?.getAttribute("data-generated-at") ?? "") > s, since, { timeout: 15_000 });
+  // Runs in the page (a function, not a string: the page's CSP forbids eval). This file is compiled without the DOM lib.
+  type Doc = { getElementById(id: string): { getAttribute(name: string): string | null } | null };
+  await page.waitForFunction((s) => ((globalThis as unknown as { document: Doc }).document.getElementById("updated")?.getAttribute("data-generated-at") ?? "") > s, since, { timeout: 15_000 });
 }
 
 beforeAll(async () => {
