@@ -15,13 +15,20 @@ export interface ScanCounts {
   candidates: Record<string, number>;
 }
 
+/** A stored value to identify, or a credential whose format its source already knows (provider exports). */
+export type ScanItem = string | { format: string } | undefined | null;
+
 /** Counts the formats in a stream of stored password values. Never retains or returns the values. */
-export async function scanFormats(values: AsyncIterable<string | undefined | null> | Iterable<string | undefined | null>): Promise<ScanCounts> {
+export async function scanFormats(values: AsyncIterable<ScanItem> | Iterable<ScanItem>): Promise<ScanCounts> {
   const out: ScanCounts = { total: 0, empty: 0, unknown: 0, ambiguous: 0, formats: {}, candidates: {} };
   for await (const v of values) {
     out.total++;
     if (v === undefined || v === null || v === "") {
       out.empty++;
+      continue;
+    }
+    if (typeof v === "object") {
+      out.formats[v.format] = (out.formats[v.format] ?? 0) + 1;
       continue;
     }
     const cands = identify(v);

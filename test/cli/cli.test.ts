@@ -88,6 +88,20 @@ describe("CLI", () => {
     expect(r.stdout).not.toContain("$2b$");
   });
 
+  it("hash scan on a provider export (no mapping) counts the formats the source decoded", () => {
+    const dir = tempDir();
+    const cfg = { source: { type: "keycloak", path: path.resolve("test/fixtures/sources/keycloak/acme-realm-with-users.json") }, target: { type: "file", path: "out.ndjson" }, ledger: { url: "ledger.sqlite" } };
+    writeFileSync(path.join(dir, "authmigrate.config.json"), JSON.stringify(cfg));
+    const r = cli(["hash", "scan", "--json"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const counts = JSON.parse(r.stdout) as { total: number; empty: number; formats: Record<string, number> };
+    expect(counts.total).toBeGreaterThanOrEqual(30);
+    expect(counts.formats["pbkdf2-keycloak-json"]).toBeGreaterThan(20);
+    expect(counts.empty).toBeGreaterThan(0);
+    expect(r.stdout).not.toMatch(/secretData|hashIterations|"value"/);
+  });
+
   it("rollback demands --yes or --dry-run", () => {
     const r = cli(["rollback"], project());
     expect(r.code).toBe(2);

@@ -110,12 +110,18 @@ function registerScan(hash: Command): void {
       const { createSource } = await import("../../sources/index.js");
       const { readField } = await import("../../mapping/map-user.js");
       const { config, cwd } = await loadConfig(opts.config);
-      const column = config.mapping.fields.password;
-      if (!column) throw usage("mapping.fields.password is not set: there is no password column to scan");
       const source = createSource(config.source, { cwd });
+      const column = config.mapping.fields.password;
+      // Provider exports (Firebase, Keycloak…) build the user themselves and know each credential's format.
+      if (!column && !source.mapsUsers) throw usage("mapping.fields.password is not set: there is no password column to scan");
       try {
         const values = (async function* () {
           for await (const r of source.read()) {
+            if (!column) {
+              const c = r.user?.credential;
+              yield c && c.kind === "hash" ? { format: c.format } : undefined;
+              continue;
+            }
             const v = readField(r.row, column);
             yield v === null || v === undefined ? undefined : String(v);
           }
