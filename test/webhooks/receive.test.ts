@@ -138,7 +138,8 @@ describe("routing and limits", () => {
     const ev = eventFor("workos", { type: "updated", targetId: "user_01BOB", externalId: "2", email: "bob@new.example.com", givenName: "Robert", familyName: "Builder" });
     expect((await h.post("workos", ev)).status).toBe(200);
     await h.settled();
-    expect(await h.row(2)).toMatchObject({ Email: "bob@new.example.com", FirstName: "Robert", LastName: "Builder" });
+    // Row 2 had no target id yet: it is linked now (seed 002's workos_user_id).
+    expect(await h.row(2)).toMatchObject({ Email: "bob@new.example.com", FirstName: "Robert", LastName: "Builder", TargetId: "user_01BOB" });
     const ledger = openLedger("ledger.sqlite", targetKey({ type: "file", path: "out/users.ndjson" }), h.dir);
     try {
       expect((await ledger.getUsers(["2"])).get("2")).toMatchObject({ targetId: "user_01BOB", status: "skipped", reason: "webhook_linked" });

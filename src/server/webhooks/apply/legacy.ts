@@ -48,15 +48,21 @@ export class LegacyApplier {
   }
 
   private async findKey(x: SqlExec, externalId: string | null, targetId: string): Promise<string | undefined> {
+    return (await this.find(x, externalId, targetId))?.key;
+  }
+
+  /** The row's key, and whether its target id column is still empty (then it gets linked). */
+  private async find(x: SqlExec, externalId: string | null, targetId: string): Promise<{ key: string; unlinked: boolean } | undefined> {
     const key = this.q(this.cfg.keyColumn);
     if (externalId !== null) {
-      const r = await x.run(`SELECT ${key} AS k FROM ${this.table} WHERE ${key} = ${this.ph(1)}`, [externalId]);
-      if (r.rows.length) return String(r.rows[0]!.k);
-      return undefined;
+      const tid = this.cfg.targetIdColumn ? `, ${this.q(this.cfg.targetIdColumn)} AS t` : "";
+      const r = await x.run(`SELECT ${key} AS k${tid} FROM ${this.table} WHERE ${key} = ${this.ph(1)}`, [externalId]);
+      const row = r.rows[0];
+      return row ? { key: String(row.k), unlinked: !!this.cfg.targetIdColumn && (row.t === null || row.t === undefined || row.t === "") } : undefined;
     }
     if (!this.cfg.targetIdColumn) return undefined;
     const r = await x.run(`SELECT ${key} AS k FROM ${this.table} WHERE ${this.q(this.cfg.targetIdColumn)} = ${this.ph(1)}`, [targetId]);
-    return r.rows.length ? String(r.rows[0]!.k) : undefined;
+    return r.rows.length ? { key: String(r.rows[0]!.k), unlinked: false } : undefined;
   }
 
   private async update(x: SqlExec, key: string, sets: [string, Param][]): Promise<number> {
@@ -72,11 +78,13 @@ export class LegacyApplier {
 
   async upsert(change: { targetId: string; externalId: string | null; fields: ChangeFields }, at: number, on: SqlExec = this.x): Promise<LegacyResult> {
     const sets = this.sets(change.fields, at);
-    const key = await this.findKey(on, change.externalId, change.targetId);
-    if (key !== undefined) {
-      if (!sets.length) return { outcome: "unchanged", key };
-      await this.update(on, key, sets);
-      return { outcome: "updated", key };
+    const found = await this.find(on, change.externalId, change.targetId);
+    if (found) {
+      // A legacy row without a target id yet gets this one (seed 002's workos_user_id); an existing link is never re-pointed.
+      if (found.unlinked) sets.push([this.cfg.targetIdColumn!, change.targetId]);
+      if (!sets.length) return { outcome: "unchanged", key: found.key };
+      await this.update(on, found.key, sets);
+      return { outcome: "updated", key: found.key };
     }
     // A user with an external id came from the legacy side: its row is gone, do not resurrect it.
     if (this.cfg.onCreate !== "insert" || change.externalId !== null) return { outcome: "no_legacy_row" };
