@@ -29,6 +29,8 @@ export const LEDGER_DDL = [
   `CREATE INDEX IF NOT EXISTS am_users_target_id ON am_users (target, target_id)`,
   // The dashboard's progress-over-time chart buckets outcomes by minute.
   `CREATE INDEX IF NOT EXISTS am_users_updated ON am_users (target, updated_at)`,
+  // The dashboard's user lookup by email.
+  `CREATE INDEX IF NOT EXISTS am_users_email ON am_users (target, email)`,
   `CREATE TABLE IF NOT EXISTS am_orgs (
      target TEXT NOT NULL,
      external_id TEXT NOT NULL,

@@ -71,40 +71,70 @@ export async function latestRun(s: DashboardSource): Promise<RunHeartbeat | null
   };
 }
 
-export async function healthFacts(s: DashboardSource): Promise<HealthFacts> {
-  const [r] = await s.db.all<Record<string, unknown>>(
-    `SELECT COUNT(*) AS done,
-            SUM(CASE WHEN email_verified = 1 THEN 1 ELSE 0 END) AS ev,
-            SUM(CASE WHEN has_logged_in = 1 THEN 1 ELSE 0 END) AS li,
-            SUM(CASE WHEN org IS NOT NULL THEN 1 ELSE 0 END) AS org
-       FROM am_users WHERE target = ? AND ${DONE_SQL} AND target_id IS NOT NULL`,
-    [s.target],
-  );
-  const done = n(r?.done);
+interface Aggregate {
+  summary: Pick<LedgerSummary, "users" | "linked" | "orgs">;
+  facts: HealthFacts;
+  lazy: number;
+}
+
+/**
+ * Everything the overview counts, in ONE pass over the target's rows (plus the small org table):
+ * per status, linked, lazy, and seed 000's health facts over migrated users (done + target id).
+ */
+export async function aggregate(s: DashboardSource): Promise<Aggregate> {
+  const migrated = `${DONE_SQL} AND target_id IS NOT NULL`;
+  const [rows, orgRows] = await Promise.all([
+    s.db.all<Record<string, unknown>>(
+      `SELECT status, COUNT(*) AS n,
+              SUM(CASE WHEN target_id IS NOT NULL THEN 1 ELSE 0 END) AS with_target,
+              SUM(CASE WHEN ${migrated} AND ${LAZY_SQL} THEN 1 ELSE 0 END) AS lazy,
+              SUM(CASE WHEN ${migrated} AND email_verified = 1 THEN 1 ELSE 0 END) AS ev,
+              SUM(CASE WHEN ${migrated} AND has_logged_in = 1 THEN 1 ELSE 0 END) AS li,
+              SUM(CASE WHEN ${migrated} AND org IS NOT NULL THEN 1 ELSE 0 END) AS org
+         FROM am_users WHERE target = ? GROUP BY status`,
+      [s.target],
+    ),
+    s.db.all<{ status: string; n: number | string }>("SELECT status, COUNT(*) AS n FROM am_orgs WHERE target = ? GROUP BY status", [s.target]),
+  ]);
+  const users: LedgerSummary["users"] = { pending: 0, created: 0, updated: 0, skipped: 0, failed: 0, rolled_back: 0 };
+  const orgs: LedgerSummary["orgs"] = { ...users };
+  let linked = 0;
+  let lazy = 0;
+  let done = 0;
+  const f = { ev: 0, li: 0, org: 0 };
+  for (const r of rows) {
+    const st = String(r.status) as keyof typeof users;
+    users[st] = n(r.n);
+    if (st === "skipped") linked = n(r.with_target);
+    if (st === "created" || st === "updated" || st === "skipped") done += n(r.with_target);
+    lazy += n(r.lazy);
+    f.ev += n(r.ev);
+    f.li += n(r.li);
+    f.org += n(r.org);
+  }
+  for (const r of orgRows) orgs[r.status as keyof typeof orgs] = n(r.n);
   return {
-    emailVerified: n(r?.ev),
-    emailVerifiedPercentage: pct(n(r?.ev), done),
-    hasLoggedIn: n(r?.li),
-    hasLoggedInPercentage: pct(n(r?.li), done),
-    hasOrganization: n(r?.org),
-    hasOrganizationPercentage: pct(n(r?.org), done),
+    summary: { users, linked, orgs },
+    lazy,
+    facts: {
+      emailVerified: f.ev,
+      emailVerifiedPercentage: pct(f.ev, done),
+      hasLoggedIn: f.li,
+      hasLoggedInPercentage: pct(f.li, done),
+      hasOrganization: f.org,
+      hasOrganizationPercentage: pct(f.org, done),
+    },
   };
 }
 
 export async function overview(s: DashboardSource): Promise<Overview> {
-  const summary = await s.ledger.summary();
-  const [facts, run, lazyRows] = await Promise.all([
-    healthFacts(s),
-    latestRun(s),
-    s.db.all<{ n: number | string }>(`SELECT COUNT(*) AS n FROM am_users WHERE target = ? AND ${DONE_SQL} AND target_id IS NOT NULL AND ${LAZY_SQL}`, [s.target]),
-  ]);
-  const u = summary.users;
-  const status = buildStatus(summary, null, facts);
+  const [agg, run] = await Promise.all([aggregate(s), latestRun(s)]);
+  const u = agg.summary.users;
+  const status = buildStatus({ ...agg.summary, target: s.target, reasons: [], runs: [] }, null, agg.facts);
   const migrated = status.migrationProgress.migratedUsers;
   const inLedger = u.created + u.updated + u.skipped + u.failed + u.pending;
   // The source's record count as the last bulk run saw it; before any run, what the ledger knows.
   const total = Math.max(run?.total ?? 0, inLedger);
-  const lazy = n(lazyRows[0]?.n);
   return {
     target: s.target,
     ledger: s.ledger.describe(),
@@ -112,8 +142,8 @@ export async function overview(s: DashboardSource): Promise<Overview> {
     migrated,
     remaining: Math.max(0, total - (inLedger - u.pending)),
     users: u,
-    linked: summary.linked,
-    split: { bulk: migrated - lazy, lazy },
+    linked: agg.summary.linked,
+    split: { bulk: migrated - agg.lazy, lazy: agg.lazy },
     status,
     run,
     generatedAt: new Date().toISOString(),
@@ -250,12 +280,18 @@ export interface UserView {
 export async function findUsers(s: DashboardSource, q: string, limit = 20): Promise<UserView[]> {
   const term = q.trim();
   if (!term) return [];
+  // Ledger emails are normalised (trimmed, lower-cased) by the mapping. On SQLite (binary
+  // collation) an exact email or a prefix is a range on the (target, email) index, not a scan;
+  // PostgreSQL's collations do not order that way, so it uses LIKE.
+  const lower = term.toLowerCase();
+  const emailPrefix = s.db.kind === "sqlite" ? "(email >= ? AND email < ?)" : "email LIKE ?";
+  const emailParams = s.db.kind === "sqlite" ? [lower, `${lower}\uffff`] : [`${lower.replace(/[\\%_]/g, "")}%`];
   const rows = await s.db.all<Record<string, unknown>>(
     `SELECT external_id, target_id, email, status, reason, strategy, attempts, hash_format, email_verified, has_logged_in, org, run_id, updated_at
        FROM am_users
-      WHERE target = ? AND (external_id = ? OR target_id = ? OR lower(email) = lower(?) OR lower(email) LIKE lower(?))
-      ORDER BY CASE WHEN external_id = ? OR lower(email) = lower(?) THEN 0 ELSE 1 END, external_id LIMIT ${Math.max(1, Math.min(limit, 100))}`,
-    [s.target, term, term, term, `${term.replace(/[%_]/g, "")}%`, term, term],
+      WHERE target = ? AND (external_id = ? OR target_id = ? OR ${emailPrefix})
+      ORDER BY CASE WHEN external_id = ? OR email = ? THEN 0 ELSE 1 END, external_id LIMIT ${Math.max(1, Math.min(limit, 100))}`,
+    [s.target, term, term, ...emailParams, term, lower],
   );
   const bool = (v: unknown): boolean | null => (v === null || v === undefined ? null : Number(v) === 1);
   return rows.map((r) => {

@@ -90,13 +90,25 @@ export function mountDashboard(app: Hono<any>, d: Dashboard): void {
   app.get("/assets/uplot.min.js", (c) => c.body(uplotAssets().js, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=3600" }));
   app.get("/assets/uplot.min.css", (c) => c.body(uplotAssets().css, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=3600" }));
 
+  // Charts change slowly and cost a scan of the window: computed at most every 5 s, shared by every viewer.
+  const memo = new Map<string, { at: number; value: Promise<unknown> }>();
+  const cached = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const hit = memo.get(key);
+    if (hit && Date.now() - hit.at < 5000) return hit.value as Promise<T>;
+    const value = fn();
+    memo.set(key, { at: Date.now(), value });
+    value.catch(() => memo.delete(key));
+    return value;
+  };
+
   app.use("/api/*", api);
   app.get("/api/overview", async (c) => (noStore(c), c.json(await overview(d.source))));
   app.get("/api/timeline", wrap(async (c) => {
     const m = Number(c.req.query("minutes") ?? 1440);
     if (!Number.isFinite(m) || m <= 0) throw new BadQuery("minutes must be a positive number");
     noStore(c);
-    return c.json({ points: await timeline(d.source, Math.min(m, 60 * 24 * 90)) });
+    const minutes = Math.min(Math.round(m), 60 * 24 * 90);
+    return c.json({ points: await cached(`timeline:${minutes}`, () => timeline(d.source, minutes)) });
   }));
   app.get("/api/failures", wrap(async (c) => {
     const f = filterOf(c);
@@ -114,7 +126,7 @@ export function mountDashboard(app: Hono<any>, d: Dashboard): void {
     noStore(c);
     return c.json({ users: await findUsers(d.source, q) });
   }));
-  app.get("/api/strategies", async (c) => (noStore(c), c.json(await strategies(d.source))));
+  app.get("/api/strategies", async (c) => (noStore(c), c.json(await cached("strategies", () => strategies(d.source)))));
   app.get("/api/reconcile", async (c) => (noStore(c), c.json({ summary: await reconcileSummary(d.source) })));
   app.get("/api/auth-path", async (c) => (noStore(c), c.json(await d.authPath.series())));
   app.post("/api/auth-path", wrap(async (c) => {
@@ -131,6 +143,13 @@ export function mountDashboard(app: Hono<any>, d: Dashboard): void {
     d.authPath.ingest(type as (typeof AUTH_PATH_TYPES)[number], count);
     return c.json({ ok: true }, 202);
   }));
+  // Live streams share one overview per half period: N open pages cost one set of queries, not N.
+  let shared: { at: number; value: Promise<unknown> } | undefined;
+  const liveOverview = (): Promise<unknown> => {
+    const now = Date.now();
+    if (!shared || now - shared.at >= d.config.refreshMs / 2) shared = { at: now, value: overview(d.source) };
+    return shared.value;
+  };
   app.get("/api/events", (c) =>
     streamSSE(c, async (stream) => {
       let open = true;
@@ -138,7 +157,7 @@ export function mountDashboard(app: Hono<any>, d: Dashboard): void {
         open = false;
       });
       while (open && !d.closed) {
-        await stream.writeSSE({ event: "overview", data: JSON.stringify(await overview(d.source)) });
+        await stream.writeSSE({ event: "overview", data: JSON.stringify(await liveOverview()) });
         await stream.sleep(d.config.refreshMs);
       }
     }),
