@@ -63,6 +63,7 @@ async function reconcileInSession(session: Session, opts: ReconcileOptions): Pro
     // The target first: some targets learn their optional columns while listing (better-auth's `banned`).
     let targetUsers = 0;
     for await (const r of instance.listUsers()) {
+      if (opts.signal?.aborted) throw interrupted();
       const { targetId, externalId, ...rec } = r;
       store.addTarget(targetId, externalId, JSON.stringify(rec));
       targetUsers++;
@@ -71,6 +72,8 @@ async function reconcileInSession(session: Session, opts: ReconcileOptions): Pro
     const project = (u: MigrationUser): Comparable => instance.toTargetRecord?.(u, orgTargetIds) ?? canonicalRecord(u, orgTargetIds);
     const keepUsers = fix?.direction === "legacy-to-target";
     const legacy = await spillLegacy(store, { config, cwd: session.cwd, project, keepUsers, ...(opts.signal ? { signal: opts.signal } : {}), onRecord: () => tracker.tick(1) });
+    // A side read only in part would look like mass drift (and --delete-extra would act on it): never merge it.
+    if (opts.signal?.aborted) throw interrupted();
     store.finishLoading();
 
     const report = new ReportBuilder(opts.sampleSize ?? config.reconcile?.sampleSize ?? 20);
@@ -81,10 +84,14 @@ async function reconcileInSession(session: Session, opts: ReconcileOptions): Pro
         ? new TargetFixer(session, orgTargetIds, { dryRun: !!fix.dryRun, deleteExtra: !!fix.deleteExtra, retry, batchSize: Math.min(config.run.batchSize, target.capabilities.maxBatchSize) })
         : await LegacyFixer.open(config, session.cwd, { dryRun: !!fix.dryRun, deleteExtra: !!fix.deleteExtra });
     let compared = 0;
+    let stopped = false;
     let fixSummary: ReconcileReport["fix"];
     try {
       for (const pair of mergeById(store.legacyOrdered(), store.targetOrdered())) {
-        if (opts.signal?.aborted) break;
+        if (opts.signal?.aborted) {
+          stopped = true;
+          break;
+        }
         const outcome = judge(pair, store);
         if (outcome.excluded) {
           if (outcome.excludedByLedger) excludedReasons[outcome.excludedByLedger] = (excludedReasons[outcome.excludedByLedger] ?? 0) + 1;
@@ -94,7 +101,7 @@ async function reconcileInSession(session: Session, opts: ReconcileOptions): Pro
         report.add(outcome.items);
         for (const f of outcome.fixes) await fixer?.push(f);
       }
-      for (const row of store.orphans()) {
+      for (const row of stopped ? [] : store.orphans()) {
         const rec = JSON.parse(row.rec) as Comparable;
         report.add([{ kind: "orphan", targetId: row.targetId, ...(rec.emails[0] ? { email: rec.emails[0] } : {}) }]);
         await fixer?.push({ kinds: ["orphan"], targetId: row.targetId });
@@ -112,17 +119,23 @@ async function reconcileInSession(session: Session, opts: ReconcileOptions): Pro
       durationMs: Date.now() - started,
       legacy: { records: legacy.records, compared, excluded: Object.values(excludedReasons).reduce((a, b) => a + b, 0), duplicateIds: store.duplicateLegacyIds },
       targetUsers,
+      ...(stopped ? { interrupted: true } : {}),
       counts: report.counts,
       driftedUsers: report.driftedUsers,
       samples: report.samples,
       excludedReasons,
       ...(fixSummary ? { fix: fixSummary } : {}),
     };
-    await saveReconcileSummary(config, session.cwd, session.ledger, result).catch(() => undefined);
+    // The report is the result; a ledger DB that refuses the summary row must not turn it into an error.
+    if (!stopped) await saveReconcileSummary(config, session.cwd, session.ledger, result).catch(() => undefined);
     return result;
   } finally {
     store.close();
   }
+}
+
+function interrupted(): AuthmigrateError {
+  return new AuthmigrateError("INTERRUPTED", "reconcile: interrupted while reading; nothing was compared or fixed", { hint: "run it again" });
 }
 
 async function ledgerOrgMap(session: Session): Promise<Record<string, string>> {

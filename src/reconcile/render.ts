@@ -32,6 +32,7 @@ export function renderText(r: ReconcileReport, perKind = 5): string {
   const w = Math.max(...DRIFT_KINDS.map((k) => DRIFT_TITLES[k].length));
   for (const k of DRIFT_KINDS) lines.push(`  ${DRIFT_TITLES[k].padEnd(w)}  ${String(r.counts[k]).padStart(8)}`);
   lines.push(r.driftedUsers ? `${r.driftedUsers} users with drift` : "no drift");
+  if (r.interrupted) lines.push("INTERRUPTED: only part of the users were compared");
   for (const k of DRIFT_KINDS) {
     const s = r.samples[k].slice(0, perKind);
     if (!s.length) continue;

@@ -52,6 +52,8 @@ export interface ReconcileReport {
   durationMs: number;
   legacy: { records: number; compared: number; excluded: number; duplicateIds: number };
   targetUsers: number;
+  /** Stopped by the signal during the merge: counts cover only the ids merged so far. */
+  interrupted?: boolean;
   /** Users per drift kind (a user may be in several, e.g. profile and identifiers). */
   counts: Record<DriftKind, number>;
   /** Distinct users with any drift. */

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
@@ -114,5 +115,21 @@ describe("reconcile --fix --direction target-to-legacy (file target)", () => {
     // Memberships are never written to the legacy system: the re-inserted row has no tenant, and that is reported.
     expect(second.samples.org_role.map((i) => i.externalId)).toEqual(["7"]);
     expect(fixed.fix!.left).toEqual({});
+  });
+});
+
+describe("reconcile interrupted", () => {
+  it("never compares (or deletes on the strength of) a side read only in part, and leaves no sort file behind", { timeout: 60_000 }, async () => {
+    const dir = tempDir("am-reconcile-abort-");
+    writeLegacy(dir, 20);
+    const config = parseConfig(legacyConfig({ target: { type: "file", path: "out/users.ndjson" } }), "test");
+    await runMigration({ config, cwd: dir });
+    const before = readFileSync(path.join(dir, "out/users.ndjson"), "utf8");
+    const spills = () => readdirSync(tmpdir()).filter((f) => f.startsWith("authmigrate-reconcile-")).length;
+    const spillsBefore = spills();
+    await expect(reconcile({ config, cwd: dir, signal: AbortSignal.abort(), fix: { direction: "target-to-legacy", deleteExtra: true } })).rejects.toMatchObject({ code: "INTERRUPTED" });
+    expect(readFileSync(path.join(dir, "out/users.ndjson"), "utf8")).toBe(before);
+    expect(new Database(path.join(dir, "legacy.db"), { readonly: true }).prepare("SELECT COUNT(*) FROM Users").pluck().get()).toBe(20);
+    expect(spills()).toBeLessThanOrEqual(spillsBefore);
   });
 });

@@ -41,6 +41,7 @@ function parseFix(o: ReconcileFlags): { direction: Direction; dryRun?: boolean; 
 
 /** Exit 1 when drift remains (after a real fix: when the fix failed some users), so cron/CI can alert. */
 function exitCodeOf(r: ReconcileReport): number {
+  if (r.interrupted) return 130;
   if (r.fix && !r.fix.dryRun) return (r.fix.outcomes.failed ?? 0) > 0 ? EXIT.partial : EXIT.ok;
   return r.driftedUsers > 0 ? EXIT.partial : EXIT.ok;
 }
@@ -90,16 +91,18 @@ Examples:
         process.exitCode = exitCodeOf(r);
       };
       const base = { config, cwd, ...(fix ? { fix } : {}), ...(sampleSize ? { sampleSize } : {}), onProgress: progressPrinter("reconcile", o.json) };
-      if (!o.watch) {
-        output(await reconcile(base));
-        return;
-      }
-      const intervalSeconds = o.interval ? positive("--interval", o.interval) : (config.reconcile?.interval ?? 300);
+      // Ctrl-C stops cleanly: the temporary sort file (which may hold legacy records) is removed,
+      // and a side read only in part is never compared or fixed.
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       try {
+        if (!o.watch) {
+          output(await reconcile({ ...base, signal: controller.signal }));
+          return;
+        }
+        const intervalSeconds = o.interval ? positive("--interval", o.interval) : (config.reconcile?.interval ?? 300);
         const { watchReconcile } = await import("../../reconcile/watch.js");
         await watchReconcile({ ...base, signal: controller.signal, intervalSeconds, onReport: output, onError: (m) => process.stderr.write(`reconcile failed: ${m} (next run in ${intervalSeconds}s)\n`) });
       } finally {
