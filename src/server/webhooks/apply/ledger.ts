@@ -12,6 +12,8 @@ export const DELETED_REASON = "webhook_deleted_on_target";
 export class LedgerLinker {
   private runId: Promise<number> | undefined;
   readonly counts: Record<string, number> = {};
+  /** externalId → targetId already linked: most events are updates of linked users, no ledger read needed. Bounded. */
+  private readonly known = new Map<string, string>();
 
   constructor(private readonly ledger: Ledger) {}
 
@@ -26,17 +28,28 @@ export class LedgerLinker {
   }
 
   async link(externalId: string, targetId: string, email: string | null | undefined): Promise<string> {
+    if (this.known.get(externalId) === targetId) return "already_linked";
     const existing = (await this.ledger.getUsers([externalId])).get(externalId);
-    if (existing?.targetId === targetId) return "already_linked";
+    if (existing?.targetId === targetId) {
+      this.remember(externalId, targetId);
+      return "already_linked";
+    }
     // Never re-point a user at another target account: that is drift for reconcile to report.
     if (existing?.targetId) return this.count("link_conflict");
     await this.ledger.recordUsers(await this.run(), [
       { externalId, email: email ?? existing?.email ?? null, digest: existing?.digest ?? null, targetId, status: "skipped", reason: LINK_REASON, strategy: existing?.strategy ?? null },
     ]);
+    this.remember(externalId, targetId);
     return this.count("linked");
   }
 
+  private remember(externalId: string, targetId: string): void {
+    if (this.known.size >= 100_000) this.known.clear();
+    this.known.set(externalId, targetId);
+  }
+
   async deleted(externalId: string): Promise<string> {
+    this.known.delete(externalId);
     const existing = (await this.ledger.getUsers([externalId])).get(externalId);
     if (!existing) return "not_in_ledger";
     if (existing.reason === DELETED_REASON) return "already_deleted";
