@@ -9,3 +9,4 @@ export { metricsRegistry, webhookDeliveries, setOutboxDepthProvider } from "./me
 export { checkSignature, signBody, safeEqual, Lockout, SIGNATURE_HEADER } from "./security.js";
 export { startService, serveConfigOf, type RunningService, type StartOptions } from "./service.js";
 export { DbVerifier, OidcPasswordVerifier, userFromClaims, type LegacyResolver, type LegacyVerifier, type VerifyResult } from "./verifiers.js";
+export { openWebhooks, WebhooksConfigSchema, WEBHOOK_ROUTES, type WebhookService, type WebhooksConfig, type WebhooksConfigInput } from "./webhooks/index.js";
