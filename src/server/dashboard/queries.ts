@@ -286,12 +286,17 @@ export async function findUsers(s: DashboardSource, q: string, limit = 20): Prom
   const lower = term.toLowerCase();
   const emailPrefix = s.db.kind === "sqlite" ? "(email >= ? AND email < ?)" : "email LIKE ?";
   const emailParams = s.db.kind === "sqlite" ? [lower, `${lower}\uffff`] : [`${lower.replace(/[\\%_]/g, "")}%`];
+  const cols = "external_id, target_id, email, status, reason, strategy, attempts, hash_format, email_verified, has_logged_in, org, run_id, updated_at";
+  const cap = Math.max(1, Math.min(limit, 100));
+  // One indexed probe per key (an OR across columns would scan the ledger), then the exact matches first.
   const rows = await s.db.all<Record<string, unknown>>(
-    `SELECT external_id, target_id, email, status, reason, strategy, attempts, hash_format, email_verified, has_logged_in, org, run_id, updated_at
-       FROM am_users
-      WHERE target = ? AND (external_id = ? OR target_id = ? OR ${emailPrefix})
-      ORDER BY CASE WHEN external_id = ? OR email = ? THEN 0 ELSE 1 END, external_id LIMIT ${Math.max(1, Math.min(limit, 100))}`,
-    [s.target, term, term, ...emailParams, term, lower],
+    `SELECT * FROM (
+       SELECT * FROM (SELECT ${cols} FROM am_users WHERE target = ? AND external_id = ?) a
+       UNION SELECT * FROM (SELECT ${cols} FROM am_users WHERE target = ? AND target_id = ? LIMIT ${cap}) b
+       UNION SELECT * FROM (SELECT ${cols} FROM am_users WHERE target = ? AND ${emailPrefix} ORDER BY email LIMIT ${cap}) c
+     ) u
+     ORDER BY CASE WHEN external_id = ? OR email = ? THEN 0 ELSE 1 END, external_id LIMIT ${cap}`,
+    [s.target, term, s.target, term, s.target, ...emailParams, term, lower],
   );
   const bool = (v: unknown): boolean | null => (v === null || v === undefined ? null : Number(v) === 1);
   return rows.map((r) => {
