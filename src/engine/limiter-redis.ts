@@ -1,12 +1,13 @@
 /**
  * One rate limit for every process and machine that migrates into the same target: a token
- * bucket kept in Redis, taken one token per request by a small Lua script (atomic on the Redis
- * server, timed by the server's own clock so machines with skewed clocks agree).
+ * bucket of depth 1 kept in Redis as a send schedule (GCRA), one slot reserved per request by a
+ * small Lua script (atomic on the Redis server, timed by the server's own clock so machines with
+ * skewed clocks agree).
  *
- * - The bucket refills at `requestsPerSecond × factor` up to `burst` tokens (default 2% of a
- *   second's worth, so no 1 s window sees more than the limit + 2%).
+ * - Slots are `1 / (requestsPerSecond × factor)` apart: no 1 s window gets more grants than the
+ *   rate, and no slot is lost while callers wait, so a busy run keeps the full rate.
  * - A 429 / `Retry-After` / `RateLimit-Remaining: 0` seen by ANY process sets a shared "paused
- *   until" key: every process waits, and the bucket restarts empty (no burst after a pause).
+ *   until" key: every process waits, and the schedule resumes after it (no burst after a pause).
  * - A 429 also halves the shared `factor` (at most once per second, not below 1/20); it grows back
  *   linearly to 1 over 20 s.
  *
@@ -19,31 +20,34 @@ import { Redis } from "ioredis";
 import { AuthmigrateError, errorMessage } from "../errors.js";
 import { AdaptiveRateLimiter, type RateLimiterSnapshot } from "./rate-limiter.js";
 
+/**
+ * GCRA (a token bucket of depth 1 as a schedule): `tat` is the next free send slot. A request
+ * reserves the slot max(now, tat, paused-until) and moves `tat` one interval on, so grants are
+ * spaced exactly 1/rate apart across every process (no 1 s window above the rate) and no slot is
+ * lost to polling delays (the run keeps the full rate). Slots further than `horizon` ms ahead are
+ * not reserved: the caller sleeps and asks again, so a pause set meanwhile is honoured.
+ * ARGV: rate/s, horizon ms. Returns {ms until the slot, 1 if reserved}.
+ */
 const ACQUIRE_LUA = `
 local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
+local horizon = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
-if pause > now then return math.max(1, math.ceil(pause - now)) end
-local h = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'f0', 'cut')
-local tokens = tonumber(h[1])
-local ts = tonumber(h[2])
-local f0 = tonumber(h[3]) or 1
-local cut = tonumber(h[4]) or 0
-if tokens == nil then tokens = burst; ts = now end
+local h = redis.call('HMGET', KEYS[1], 'tat', 'f0', 'cut')
+local tat = tonumber(h[1]) or now
+local f0 = tonumber(h[2]) or 1
+local cut = tonumber(h[3]) or 0
 local factor = math.min(1, f0 + (1 - f0) * (now - cut) / 20000)
-local r = rate * factor
-local from = math.max(ts, pause)
-if now > from then tokens = math.min(burst, tokens + (now - from) * r / 1000) end
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) * 1000 / r)) end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))
+local interval = 1000 / (rate * factor)
+local slot = math.max(now, tat, pause)
+if slot - now > horizon then return {math.ceil(slot - now), 0} end
+redis.call('HSET', KEYS[1], 'tat', tostring(slot + interval))
 redis.call('PEXPIRE', KEYS[1], 3600000)
-return wait
+return {math.ceil(slot - now), 1}
 `;
 
-/** ARGV: pause ms, 1 if this was a 429 (halve the factor), minimum factor. */
+/** ARGV: pause ms, 1 if this was a 429 (halve the rate), minimum factor. Later slots start after the pause. */
 const PAUSE_LUA = `
 local ms = tonumber(ARGV[1])
 local t = redis.call('TIME')
@@ -51,11 +55,12 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local untilMs = now + ms
 local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
 if untilMs > cur then redis.call('SET', KEYS[2], tostring(untilMs), 'PX', math.ceil(ms) + 1000) end
-redis.call('HSET', KEYS[1], 'tokens', '0', 'ts', tostring(now))
+local h = redis.call('HMGET', KEYS[1], 'tat', 'f0', 'cut')
+local tat = tonumber(h[1]) or now
+redis.call('HSET', KEYS[1], 'tat', tostring(math.max(tat, untilMs)))
 if ARGV[2] == '1' then
-  local h = redis.call('HMGET', KEYS[1], 'f0', 'cut')
-  local f0 = tonumber(h[1]) or 1
-  local cut = tonumber(h[2]) or 0
+  local f0 = tonumber(h[2]) or 1
+  local cut = tonumber(h[3]) or 0
   if now - cut >= 1000 then
     local factor = math.min(1, f0 + (1 - f0) * (now - cut) / 20000)
     redis.call('HSET', KEYS[1], 'f0', tostring(math.max(tonumber(ARGV[3]), factor * 0.5)), 'cut', tostring(now))
@@ -65,17 +70,19 @@ redis.call('PEXPIRE', KEYS[1], 3600000)
 return 1
 `;
 
+/** How far ahead a send slot may be reserved (bounds what can go out during a pause another process starts). */
+const HORIZON_MS = 500;
+
 export interface SharedRateLimiterOptions {
   /** `redis://[user:pass@]host:port[/db]` */
   url: string;
   /** Names the bucket: every process with the same key shares one limit (the target key). */
   key: string;
   requestsPerSecond: number;
-  burst?: number;
 }
 
 type ScriptRedis = Redis & {
-  amAcquire(bucket: string, pause: string, rate: number, burst: number): Promise<number>;
+  amAcquire(bucket: string, pause: string, rate: number, horizonMs: number): Promise<[number, number]>;
   amPause(bucket: string, pause: string, ms: number, cut: string, minFactor: number): Promise<number>;
 };
 
@@ -93,7 +100,6 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
   private readonly redis: ScriptRedis;
   private readonly keys: [string, string];
   private readonly limit: number;
-  private readonly sharedBurst: number;
   private readonly where: string;
   private grants = 0;
   private waiters = 0;
@@ -102,7 +108,6 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
   constructor(opts: SharedRateLimiterOptions) {
     super({ requestsPerSecond: opts.requestsPerSecond });
     this.limit = opts.requestsPerSecond;
-    this.sharedBurst = Math.max(1, opts.burst ?? Math.floor(opts.requestsPerSecond / 50));
     this.where = describeRedis(opts.url);
     // Braces: both keys hash to one slot, so the scripts also work on Redis Cluster.
     this.keys = [`authmigrate:rl:{${opts.key}}:bucket`, `authmigrate:rl:{${opts.key}}:pause`];
@@ -120,20 +125,23 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
     try {
       for (;;) {
         let wait: number;
+        let reserved: number;
         try {
-          wait = Number(await this.redis.amAcquire(this.keys[0], this.keys[1], this.limit, this.sharedBurst));
+          [wait, reserved] = (await this.redis.amAcquire(this.keys[0], this.keys[1], this.limit, HORIZON_MS)).map(Number) as [number, number];
         } catch (e) {
           throw new AuthmigrateError("RATE_LIMITER_UNAVAILABLE", `the shared rate limiter (${this.where}) did not answer: ${errorMessage(e)}`, {
             hint: "start Redis or fix run.rateLimitRedis; requests are held back rather than risk exceeding the target's limit",
             retryable: true,
           });
         }
-        if (wait <= 0) {
+        if (reserved) {
+          // Our slot: go at exactly that time (it is ours alone, across every process).
+          if (wait > 0) await sleep(wait, undefined, signal ? { signal } : {});
           this.grants++;
           return;
         }
-        // Jitter spreads the retries of many waiting processes over the refill interval.
-        await sleep(Math.min(wait, 1000) * (1 + Math.random() * 0.2), undefined, signal ? { signal } : {});
+        // Too far ahead to reserve: come back when it is within the horizon (jitter spreads callers).
+        await sleep(Math.min(1000, Math.max(10, wait - HORIZON_MS)) * (1 + Math.random() * 0.1), undefined, signal ? { signal } : {});
       }
     } finally {
       this.waiters--;
@@ -157,7 +165,7 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
   }
 
   override snapshot(): RateLimiterSnapshot & { shared: string; waitedMs: number } {
-    return { ...super.snapshot(), acquired: this.grants, waiting: this.waiters, burst: this.sharedBurst, shared: this.where, waitedMs: this.waitedMs };
+    return { ...super.snapshot(), acquired: this.grants, waiting: this.waiters, burst: 1, shared: this.where, waitedMs: this.waitedMs };
   }
 
   async close(): Promise<void> {

