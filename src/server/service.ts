@@ -12,7 +12,9 @@ import { LazyRecorder } from "./lazy.js";
 import { openLegacyLookup, type LegacyLookup } from "./legacy-lookup.js";
 import { stderrLogger, type Logger } from "./log.js";
 import { openDashboard } from "./dashboard/open.js";
-import { countLazyOutcomes } from "./metrics.js";
+import { countLazyOutcomes, setOutboxDepthProvider } from "./metrics.js";
+import { openOutboxStore } from "../mirror/outbox.js";
+import type { OutboxStore } from "../mirror/outbox-types.js";
 import { DbVerifier, OidcPasswordVerifier, type LegacyResolver, type LegacyVerifier } from "./verifiers.js";
 import { openWebhooks, type WebhookService } from "./webhooks/index.js";
 
@@ -93,6 +95,13 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
       ledger = openLedger(config.ledger.url, targetKey(config.target), cwd);
       closers.push(() => ledger.close());
     }
+    // /metrics' outbox gauge: the mirror outbox lives in the ledger database (apps enqueue, serve reports). Opened on first scrape.
+    let outbox: OutboxStore | undefined;
+    setOutboxDepthProvider(async () => (await (outbox ??= openOutboxStore(config.ledger.url, targetKey(config.target), cwd)).depth()).pending);
+    closers.push(async () => {
+      setOutboxDepthProvider(undefined);
+      await outbox?.close();
+    });
     const recorder = new LazyRecorder({ ledger, ...(session ? { jit: { target: session.target, instance: session.instance, retries: 2 } } : {}) });
     closers.push(() => recorder.close());
     const dashboard = serve.dashboard ? await openDashboard(config, cwd, ledger, serve.dashboard) : undefined;

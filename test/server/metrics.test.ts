@@ -54,12 +54,13 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/plain");
   text = await res.text();
-  const key = targetKey(config.target);
+  key = targetKey(config.target);
   ledgerCounts = Object.fromEntries(
     (new Database(path.join(dir, "ledger.sqlite"), { readonly: true }).prepare("SELECT status, COUNT(*) AS n FROM am_users WHERE target = ? GROUP BY status").all(key) as { status: string; n: number }[]).map((r) => [r.status, r.n]),
   );
 }, 120_000);
 let ledgerCounts: Record<string, number>;
+let key: string;
 
 afterAll(async () => {
   await svc?.close();
@@ -102,11 +103,16 @@ describe("/metrics after a run", () => {
     expect(metric("auth_path_total", { type: "session" })).toBe(0);
     expect(text).toContain("# TYPE authmigrate_webhook_deliveries_total counter");
     expect(metric("authmigrate_outbox_depth")).toBe(0);
-    const { setOutboxDepthProvider } = await import("../../src/server/metrics.js");
-    setOutboxDepthProvider(() => 42);
+    // An app enqueues mirror changes into the outbox in the same ledger database: serve's gauge counts them.
+    const { openOutboxStore } = await import("../../src/mirror/outbox.js");
+    const store = openOutboxStore("ledger.sqlite", key, dir);
+    try {
+      for (const id of ["1", "2", "2"]) await store.enqueue({ action: "email", externalId: id, email: `new${id}@example.com` });
+    } finally {
+      await store.close();
+    }
     const again = await (await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-    expect(again).toContain("authmigrate_outbox_depth 42");
-    setOutboxDepthProvider(undefined);
+    expect(again).toContain("authmigrate_outbox_depth 3");
     const health = await fetch(`${svc.url}/healthz`);
     expect(health.status).toBe(200);
     expect(((await health.json()) as { routes: string[] }).routes).toContain("GET /metrics");
