@@ -1,10 +1,11 @@
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors.js";
 import { withRetry } from "../../engine/retry.js";
 import type { MigrationOrg, MigrationUser } from "../../model/user.js";
-import type { IdentifierOpResult, MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOutcome, UserWrite } from "../types.js";
+import type { IdentifierOpResult, MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import { BATCH_LOOKUP_MAX, PreludeApi, isPreludeError, isStatus } from "./client.js";
 import { identifierKey, toCreateBody, toView, type PreludeIdentifier, type PreludeProfile, type PreludeUser } from "./map.js";
 import * as mirror from "./mirror.js";
+import { preludeExpected, preludeRecord } from "./records.js";
 import type { PreludeTargetOptions } from "./options.js";
 
 type LookupResult = Map<string, { targetId: string; matchedBy: "externalId" | "email" }>;
@@ -284,6 +285,20 @@ export class PreludeInstance implements TargetInstance {
   async getUser(targetId: string): Promise<TargetUserView | undefined> {
     const u = await this.retry(() => this.api.getUser(targetId));
     return u ? toView(u) : undefined;
+  }
+
+  /** Every user, through list-users (100 per page, cursor = last id); each page through the run's limiter. */
+  async *listUsers(): AsyncGenerator<TargetUserRecord> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.retry(() => this.api.listUsers(cursor));
+      for (const u of page.users) yield preludeRecord(u);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+  }
+
+  toTargetRecord(user: MigrationUser): Omit<TargetUserRecord, "targetId"> {
+    return preludeExpected(user, this.options);
   }
 
   /** No count endpoint: pages through list-users (100 per call). */
