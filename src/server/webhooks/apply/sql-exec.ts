@@ -43,10 +43,16 @@ function sqliteExec(file: string): SqlExec {
     throw new AuthmigrateError("LEGACY_UNAVAILABLE", `cannot open the legacy SQLite database ${file}: ${(e as Error).message}`, { hint: "check source.path", cause: e });
   }
   db.pragma("busy_timeout = 5000");
+  // The applier issues a handful of distinct statements over and over: prepare each once.
+  const cache = new Map<string, Database.Statement>();
   const self: SqlExec = {
     dialect: sqliteDialect,
     async run(sql, params) {
-      const stmt = db.prepare(sql);
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        if (cache.size < 200) cache.set(sql, stmt);
+      }
       if (stmt.reader) return { rows: stmt.all(...params) as Row[], affected: 0 };
       const info = stmt.run(...params);
       return { rows: [], affected: info.changes, insertId: String(info.lastInsertRowid) };

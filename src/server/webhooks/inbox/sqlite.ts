@@ -11,6 +11,13 @@ export class SqliteInbox implements Inbox {
   readonly kind = "sqlite" as const;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
+  private readonly stmts = new Map<string, Database.Statement>();
+  /** Prepared once per distinct SQL (the worker runs the same few statements per event). */
+  private st(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) this.stmts.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   constructor(file: string) {
     try {
@@ -40,22 +47,22 @@ export class SqliteInbox implements Inbox {
 
   async claim(now: number, limit: number, leaseMs: number): Promise<InboxRow[]> {
     return this.db.transaction(() => {
-      const rows = this.db
-        .prepare("SELECT id, provider, event_id, type, payload, occurred_at, attempts FROM am_webhook_inbox WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT ?")
+      const rows = this
+        .st("SELECT id, provider, event_id, type, payload, occurred_at, attempts FROM am_webhook_inbox WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT ?")
         .all(now, limit) as RawRow[];
-      const lease = this.db.prepare("UPDATE am_webhook_inbox SET next_at = ?, attempts = attempts + 1 WHERE id = ?");
+      const lease = this.st("UPDATE am_webhook_inbox SET next_at = ?, attempts = attempts + 1 WHERE id = ?");
       for (const r of rows) lease.run(now + leaseMs, r.id);
       return rows.map((r) => ({ ...toRow(r), attempts: Number(r.attempts) + 1 }));
     })();
   }
 
   async complete(id: number, outcome: string, now: number): Promise<void> {
-    this.db.prepare("UPDATE am_webhook_inbox SET status = 'done', outcome = ?, processed_at = ?, last_error = NULL WHERE id = ?").run(outcome, now, id);
+    this.st("UPDATE am_webhook_inbox SET status = 'done', outcome = ?, processed_at = ?, last_error = NULL WHERE id = ?").run(outcome, now, id);
   }
 
   async fail(id: number, error: string, retryAt: number | null, now: number): Promise<void> {
-    if (retryAt === null) this.db.prepare("UPDATE am_webhook_inbox SET status = 'dead', last_error = ?, processed_at = ? WHERE id = ?").run(clip(error), now, id);
-    else this.db.prepare("UPDATE am_webhook_inbox SET next_at = ?, last_error = ? WHERE id = ?").run(retryAt, clip(error), id);
+    if (retryAt === null) this.st("UPDATE am_webhook_inbox SET status = 'dead', last_error = ?, processed_at = ? WHERE id = ?").run(clip(error), now, id);
+    else this.st("UPDATE am_webhook_inbox SET next_at = ?, last_error = ? WHERE id = ?").run(retryAt, clip(error), id);
   }
 
   async settle(b: BatchOutcome, now: number): Promise<void> {
@@ -67,19 +74,19 @@ export class SqliteInbox implements Inbox {
   }
 
   async subject(provider: string, targetId: string): Promise<SubjectState | undefined> {
-    const r = this.db.prepare("SELECT last_at, deleted FROM am_webhook_subjects WHERE provider = ? AND target_id = ?").get(provider, targetId) as { last_at: number | null; deleted: number } | undefined;
+    const r = this.st("SELECT last_at, deleted FROM am_webhook_subjects WHERE provider = ? AND target_id = ?").get(provider, targetId) as { last_at: number | null; deleted: number } | undefined;
     return r ? { lastAt: r.last_at === null ? null : Number(r.last_at), deleted: r.deleted === 1 } : undefined;
   }
 
   async setSubject(provider: string, targetId: string, s: SubjectState): Promise<void> {
-    this.db
-      .prepare("INSERT INTO am_webhook_subjects (provider, target_id, last_at, deleted) VALUES (?, ?, ?, ?) ON CONFLICT (provider, target_id) DO UPDATE SET last_at = excluded.last_at, deleted = excluded.deleted")
+    this
+      .st("INSERT INTO am_webhook_subjects (provider, target_id, last_at, deleted) VALUES (?, ?, ?, ?) ON CONFLICT (provider, target_id) DO UPDATE SET last_at = excluded.last_at, deleted = excluded.deleted")
       .run(provider, targetId, s.lastAt, s.deleted ? 1 : 0);
   }
 
   async externalIdFor(ledgerTarget: string, targetId: string): Promise<string | undefined> {
     try {
-      const r = this.db.prepare("SELECT external_id FROM am_users WHERE target = ? AND target_id = ? LIMIT 1").get(ledgerTarget, targetId) as { external_id: string } | undefined;
+      const r = this.st("SELECT external_id FROM am_users WHERE target = ? AND target_id = ? LIMIT 1").get(ledgerTarget, targetId) as { external_id: string } | undefined;
       return r?.external_id;
     } catch {
       return undefined; // no ledger tables in this database (inboxUrl points elsewhere)
@@ -88,13 +95,13 @@ export class SqliteInbox implements Inbox {
 
   async counts(): Promise<Record<InboxStatus, number>> {
     const out: Record<InboxStatus, number> = { pending: 0, done: 0, dead: 0 };
-    for (const r of this.db.prepare("SELECT status, COUNT(*) AS n FROM am_webhook_inbox GROUP BY status").all() as { status: InboxStatus; n: number }[]) out[r.status] = r.n;
+    for (const r of this.st("SELECT status, COUNT(*) AS n FROM am_webhook_inbox GROUP BY status").all() as { status: InboxStatus; n: number }[]) out[r.status] = r.n;
     return out;
   }
 
   async list(filter: { status?: InboxStatus; provider?: string; limit?: number } = {}) {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .st(
         `SELECT id, provider, event_id, type, payload, occurred_at, attempts, status, last_error, outcome FROM am_webhook_inbox
          WHERE (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) ORDER BY id DESC LIMIT ?`,
       )
