@@ -176,3 +176,19 @@ describe("routing and limits", () => {
     for (const s of ["whsec_", "wos_webhook_secret", "authgear-hook-secret", "prelude-shared-secret", "@example.com", PRELUDE_TOKEN]) expect(text).not.toContain(s);
   });
 });
+
+describe("metrics", () => {
+  it("authmigrate_webhook_deliveries_total counts accepted, duplicate and rejected deliveries per provider", async () => {
+    const { metricsRegistry } = await import("../../src/server/metrics.js");
+    const value = async (provider: string, outcome: string) =>
+      (await metricsRegistry.getSingleMetric("authmigrate_webhook_deliveries_total")!.get()).values.find((v) => v.labels.provider === provider && v.labels.outcome === outcome)?.value ?? 0;
+    const before = { accepted: await value("std", "accepted"), duplicate: await value("std", "duplicate"), invalid: await value("std", "invalid_signature") };
+    const ev = eventFor("std", { type: "updated", targetId: "tgt_metrics", email: "m@example.com", givenName: "M" });
+    expect((await h.post("std", ev)).status).toBe(200);
+    expect((await h.post("std", ev)).status).toBe(200);
+    expect((await h.post("std", ev, sign("std", ev, { secret: "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }))).status).toBe(401);
+    expect(await value("std", "accepted")).toBe(before.accepted + 1);
+    expect(await value("std", "duplicate")).toBe(before.duplicate + 1);
+    expect(await value("std", "invalid_signature")).toBe(before.invalid + 1);
+  });
+});

@@ -10,6 +10,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log.js";
+import { webhookDeliveries } from "../metrics.js";
 import type { WebhookProviderConfig, WebhookScheme } from "./config.js";
 import { preludeHandshake } from "./handshake.js";
 import type { Inbox } from "./inbox/index.js";
@@ -39,6 +40,8 @@ export function webhookRoutes(o: RouteOptions): Hono {
   const now = o.now ?? Date.now;
   const log: Logger = o.log ?? (() => {});
   const app = new Hono();
+  // Only configured provider keys are counted (unknown ones are 404 before this): labels stay low-cardinality.
+  const count = (provider: string, outcome: string) => webhookDeliveries.inc({ provider, outcome });
   const answer = (c: Context, status: number, body: object, headers: Record<string, string> = {}) => {
     c.header("cache-control", "no-store");
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
@@ -68,6 +71,7 @@ export function webhookRoutes(o: RouteOptions): Hono {
     if (!v.ok) {
       const status = v.reason === "keys_unavailable" ? 503 : v.reason === "malformed_signature" ? 400 : 401;
       log({ event: "webhook_rejected", provider: key, outcome: v.reason, status });
+      count(key, v.reason === "mismatch" || v.reason === "missing_signature" ? "invalid_signature" : v.reason);
       return answer(c, status, { error: v.reason === "stale" ? "stale_signature" : v.reason === "keys_unavailable" ? "keys_unavailable" : "invalid_signature" }, status === 503 ? { "retry-after": "30" } : {});
     }
     let events;
@@ -76,6 +80,7 @@ export function webhookRoutes(o: RouteOptions): Hono {
     } catch (e) {
       if (!(e instanceof BadPayload)) throw e;
       log({ event: "webhook_rejected", provider: key, outcome: "bad_payload", status: 400 });
+      count(key, "bad_payload");
       return answer(c, 400, { error: "invalid_payload", message: e.message });
     }
     if (UNTIMED.has(p.scheme)) {
@@ -83,6 +88,7 @@ export function webhookRoutes(o: RouteOptions): Hono {
       const fresh = events.filter((e) => e.occurredAt === null || e.occurredAt >= horizon);
       if (fresh.length === 0) {
         log({ event: "webhook_rejected", provider: key, outcome: "stale_event", status: 401 });
+        count(key, "stale_event");
         return answer(c, 401, { error: "stale_event" });
       }
       events = fresh;
@@ -92,9 +98,12 @@ export function webhookRoutes(o: RouteOptions): Hono {
       stored = await o.inbox.add(key, events, started);
     } catch (e) {
       log({ event: "webhook_inbox_error", provider: key, code: (e as { code?: string }).code ?? (e as Error).name, status: 503 });
+      count(key, "inbox_unavailable");
       return answer(c, 503, { error: "inbox_unavailable" }, { "retry-after": "5" });
     }
     if (stored > 0) o.onStored?.();
+    if (stored > 0) webhookDeliveries.inc({ provider: key, outcome: "accepted" }, stored);
+    if (events.length > stored) webhookDeliveries.inc({ provider: key, outcome: "duplicate" }, events.length - stored);
     log({ event: "webhook_received", provider: key, outcome: stored === events.length ? "stored" : stored === 0 ? "duplicate" : "partly_duplicate", status: 200, events: events.length, ms: now() - started });
     return answer(c, 200, { received: events.length, duplicates: events.length - stored });
   });
