@@ -104,6 +104,7 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
   private grants = 0;
   private waiters = 0;
   private waitedMs = 0;
+  private missedSlots = 0;
 
   constructor(opts: SharedRateLimiterOptions) {
     super({ requestsPerSecond: opts.requestsPerSecond });
@@ -136,7 +137,14 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
         }
         if (reserved) {
           // Our slot: go at exactly that time (it is ours alone, across every process).
+          const due = performance.now() + wait;
           if (wait > 0) await sleep(wait, undefined, signal ? { signal } : {});
+          // Woken far too late (a stalled event loop): sending now would bunch with the slots
+          // after ours and overshoot the target's window; let the slot go and take a new one.
+          if (performance.now() - due > Math.max(50, 2000 / this.limit)) {
+            this.missedSlots++;
+            continue;
+          }
           this.grants++;
           return;
         }
@@ -164,8 +172,8 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
     this.redis.amPause(this.keys[0], this.keys[1], Math.max(0, Math.min(120_000, ms)), cut ? "1" : "0", 0.05).catch(() => undefined);
   }
 
-  override snapshot(): RateLimiterSnapshot & { shared: string; waitedMs: number } {
-    return { ...super.snapshot(), acquired: this.grants, waiting: this.waiters, burst: 1, shared: this.where, waitedMs: this.waitedMs };
+  override snapshot(): RateLimiterSnapshot & { shared: string; waitedMs: number; missedSlots: number } {
+    return { ...super.snapshot(), acquired: this.grants, waiting: this.waiters, burst: 1, shared: this.where, waitedMs: this.waitedMs, missedSlots: this.missedSlots };
   }
 
   async close(): Promise<void> {

@@ -18,10 +18,10 @@ const USERS = Number(process.env.SCALE_TEST_USERS ?? 50_000);
 // The target's limit: import requests per second for all workers together, low enough that 4
 // workers on a busy 2-core machine still want more (the test must show the limit binding).
 const LIMIT = 20;
-// The run is configured 5% under it, as docs/scale-out.md recommends: the shared bucket never
-// grants more than its rate in any second, the headroom absorbs network/scheduling jitter between
-// a grant and the request's arrival.
-const RUN_RATE = 19;
+// The run is configured 10% under it, as docs/scale-out.md recommends: the shared schedule never
+// grants more than its rate in any second; the headroom absorbs the scheduling jitter between a
+// grant and the request's arrival on this busy machine (timers late by tens of ms).
+const RUN_RATE = 18;
 const BATCH = 50;
 
 function exited(child: ChildProcess): Promise<number | null> {
