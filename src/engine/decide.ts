@@ -4,7 +4,7 @@ import { reasonOf, type Issue } from "../mapping/issues.js";
 import type { MappedRecord } from "../mapping/map-user.js";
 import type { TargetCapabilities } from "../targets/types.js";
 import type { Decision } from "./decision.js";
-import { userDigest } from "./digest.js";
+import { digestOfJson } from "./digest.js";
 import { passwordStrategy, type ForcedStrategy } from "./strategy.js";
 
 export interface DecideContext {
@@ -39,9 +39,11 @@ export function decide(
   if (owner !== undefined && owner !== user.externalId) return { ...base, email, kind: "skip", reason: `duplicate_of:${owner}` };
   if (user.status === "disabled" && ctx.config.validation.inactive === "skip") return { ...base, email, kind: "skip", reason: "inactive" };
 
-  const digest = userDigest(user);
+  // Serialized once: the digest's input is also what the file target writes (UserWrite.json).
+  const json = JSON.stringify(user);
+  const digest = digestOfJson(json);
   const { strategy, reason: strategyReason } = passwordStrategy(user, ctx.targetType, ctx.capabilities, ctx.forcedStrategy);
-  const common = { ...base, email, user, digest, strategy, strategyReason };
+  const common = { ...base, email, user, json, digest, strategy, strategyReason };
   if (ledgerRow && DONE.has(ledgerRow.status) && ledgerRow.targetId) {
     if (ledgerRow.digest === digest) return { ...common, kind: "unchanged", targetId: ledgerRow.targetId };
     if (!ctx.capabilities.update) return { ...common, kind: "unchanged", targetId: ledgerRow.targetId, reason: "changed_but_target_cannot_update" };

@@ -16,6 +16,8 @@ export interface Decision {
   externalId?: string;
   email?: string;
   user?: MigrationUser;
+  /** `JSON.stringify(user)`, the digest's input, handed to the target as `UserWrite.json` (holds the hash like `user`: never print it). */
+  json?: string;
   digest?: string;
   targetId?: string;
   /** Machine-readable reason (`no_email`, `duplicate_of:42`, `inactive`, `changed`…). */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { MigrationUser } from "../model/user.js";
 
 /**
@@ -9,5 +9,14 @@ import type { MigrationUser } from "../model/user.js";
  * SHA-1 is enough here: this detects change, it protects nothing.
  */
 export function userDigest(user: MigrationUser): string {
-  return createHash("sha1").update(JSON.stringify(user)).digest("base64url");
+  return digestOfJson(JSON.stringify(user));
+}
+
+/**
+ * The digest of a user already serialized with `JSON.stringify(user)`: the run serializes each
+ * user once and shares that string with targets that store JSON (the file target).
+ * One-shot `crypto.hash` avoids a Hash object per user.
+ */
+export function digestOfJson(json: string): string {
+  return hash("sha1", json, "base64url");
 }

@@ -293,6 +293,7 @@ function toWrite(d: Decision, orgs: boolean, orgTargetIds: Record<string, string
   }
   return {
     user,
+    ...(d.json !== undefined ? { json: d.json } : {}),
     action: d.kind as "create" | "update",
     ...(d.targetId ? { targetId: d.targetId } : {}),
     orgTargetIds: resolved,

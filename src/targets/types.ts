@@ -68,6 +68,8 @@ export type IdentifierOpResult = "done" | "not_found" | "already_exists";
 /** One user the engine asks a target to write. */
 export interface UserWrite {
   user: MigrationUser;
+  /** `JSON.stringify(user)` when the engine already has it (it is the digest's input): targets storing JSON reuse it. */
+  json?: string;
   /** Password strategy chosen by the planner: `native`/`re-encode` send the hash, `temporary` sends `temporaryPassword`, others send none. */
   strategy?: string;
   /** Strategy C: a generated one-time password (never logged; the engine writes it to the operator's file). */

@@ -116,7 +116,7 @@ export const fileTarget = {
             outcomes.push({ externalId: id, status: "skipped", targetId: id, reason: "exists" });
             continue;
           }
-          chunk += JSON.stringify(w.user) + "\n";
+          chunk += (w.json ?? JSON.stringify(w.user)) + "\n";
           outcomes.push({ externalId: id, status: "created", targetId: id });
         }
         writeSync(fd!, chunk);
