@@ -496,7 +496,7 @@ export function chooseStrategy(
     return fallback(target, credential.format, "unknown hash format");
   }
   try {
-    const out = convert({ format: credential.format, value: credential.value, params: credential.params ?? {} }, target);
+    const out = convertedStrategy({ format: credential.format, value: credential.value, params: credential.params ?? {} }, target);
     return { strategy: out.strategy, reason: capabilityReason(out, target) };
   } catch (e) {
     const err = e as AuthmigrateError;
@@ -508,7 +508,20 @@ export function chooseStrategy(
   }
 }
 
-function capabilityReason(out: ConvertedPassword, target: string): string {
+/**
+ * `convert()`'s strategy without its output fields. For targets that store every hash as-is
+ * (better-auth, file) the fields are a packed string (identify + base64 of JSON) the planner
+ * throws away, once per user; the checks (parse, verifiable) and errors are convert()'s own.
+ */
+function convertedStrategy(stored: StoredHash, target: HashTargetId): Pick<ConvertedPassword, "strategy" | "targetFormat"> {
+  if (!NATIVE_ALL.has(target)) return convert(stored, target);
+  const { format, value, params } = resolveStored(stored);
+  format.parse(value, params);
+  if (format.verifiable === false) throw notConvertible(target, format.id, { strategy: "reset", reason: `${format.id} cannot be verified by authmigrate` });
+  return { strategy: "native", targetFormat: format.id };
+}
+
+function capabilityReason(out: Pick<ConvertedPassword, "strategy" | "targetFormat">, target: string): string {
   return out.strategy === "native" ? `${target} accepts the hash as ${out.targetFormat}` : `re-encoded losslessly into ${target}'s ${out.targetFormat}`;
 }
 
