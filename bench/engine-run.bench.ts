@@ -8,6 +8,8 @@
  *    (every run has its own limiter — the limiter is per process/run, not shared), then again
  *    with the limit divided between them (`run.rateLimit: 50 / workers`).
  *
+ * 3. The same 4 runs sharing ONE limit through Redis (`run.rateLimitRedis`), each declaring 50.
+ *
  * Prints achieved request rate ÷ limit (goal ≥ 0.97 when the engine is not the bottleneck) and
  * the fraction of requests answered 429 (goal < 1%), from the simulator's own counters.
  * The simulator runs in this process (its stats are read directly).
@@ -34,7 +36,7 @@ const legacy = path.join(dir, "legacy.db");
  * With resets, users without a hash (¼ of the synthetic data) get a reset email after the imports,
  * one `POST /users/{id}/reset-password` each, paced by the target's own `requestsPerSecond`.
  */
-function config(sim: RunningCalimatic, rateLimit: number, resets = false): ConfigInput {
+function config(sim: RunningCalimatic, rateLimit: number, resets = false, rateLimitRedis?: string): ConfigInput {
   return {
     source: { type: "sqlite", path: legacy, table: "Users", orderBy: ["Id"] },
     mapping: {
@@ -44,7 +46,7 @@ function config(sim: RunningCalimatic, rateLimit: number, resets = false): Confi
     target: { type: "calimatic", baseUrl: sim.url, clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret, requestsPerSecond: LIMIT },
     passwords: { reset: resets ? "missing" : "none", temporaryPasswordsFile: "out/temp.csv" },
     ledger: { url: "ledger.sqlite" },
-    run: { batchSize: BATCH, concurrency: 4, rateLimit, outDir: "out" },
+    run: { batchSize: BATCH, concurrency: 4, rateLimit, outDir: "out", ...(rateLimitRedis ? { rateLimitRedis } : {}) },
   };
 }
 
@@ -115,11 +117,11 @@ async function oneRun(resets: boolean, users: number): Promise<Measure> {
   }
 }
 
-async function workers(perWorkerLimit: number): Promise<Measure> {
+async function workers(perWorkerLimit: number, redis?: string): Promise<Measure> {
   const sim = await startCalimatic({ rateLimit: LIMIT, bcryptCost: 4 });
   try {
-    const cfg = parseConfig(config(sim, perWorkerLimit));
-    return await measure(`${WORKERS} runs, run.rateLimit ${perWorkerLimit} each`, sim, USERS, () =>
+    const cfg = parseConfig(config(sim, perWorkerLimit, false, redis));
+    return await measure(`${WORKERS} runs, run.rateLimit ${perWorkerLimit} ${redis ? "shared in Redis" : "each"}`, sim, USERS, () =>
       Promise.all(
         Array.from({ length: WORKERS }, (_, w) => {
           const cwd = mkdtempSync(path.join(dir, `worker${w}-`));
@@ -142,6 +144,8 @@ try {
   print(await oneRun(true, Math.min(USERS, Number(process.env.BENCH_RESET_USERS ?? 10_000))));
   print(await workers(LIMIT));
   print(await workers(LIMIT / WORKERS));
+  // One limit for every run (run.rateLimitRedis): together they stay under it whatever each declares.
+  print(await workers(LIMIT, process.env.BENCH_REDIS ?? "redis://127.0.0.1:6379"));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -116,6 +116,16 @@ export const DASHBOARD_JS = String.raw`
     barChart("chart-strategies", s.strategies.map(function (d) { return [d.strategy, d.count]; }), "users", "#3f6ad8");
     barChart("chart-formats", s.hashFormats.map(function (d) { return [d.format, d.count]; }), "users", "#26a69a");
   };
+  var renderWorkers = function (w) {
+    var run = w.run;
+    var summary = $("workers-summary");
+    if (!run) { summary.textContent = "no scaled-out run"; summary.className = "muted"; rows("workers", [], []); return; }
+    summary.className = "";
+    var c = run.chunks;
+    summary.textContent = "run " + run.runId + ": chunks " + c.done + "/" + c.total + " done, " + c.leased + " leased, " + c.failed + " failed; " +
+      fmt(Math.round(run.usersPerSecond)) + " users/s, " + run.requestsPerSecond.toFixed(1) + " req/s";
+    rows("workers", run.workers, ["worker", "host", "state", "chunk", "chunksDone", "usersDone", function (x) { return Math.round(x.usersPerSecond); }, function (x) { return Number(x.requestsPerSecond.toFixed(1)); }, "heartbeatAgeSeconds"]);
+  };
   var renderReconcile = function (r) {
     var el = $("reconcile");
     el.replaceChildren();
@@ -187,6 +197,7 @@ export const DASHBOARD_JS = String.raw`
       get("/api/auth-path").then(renderAuthPath),
       get("/api/strategies").then(renderStrategies),
       get("/api/reconcile").then(renderReconcile),
+      get("/api/workers").then(renderWorkers),
       loadFailures(),
     ]).catch(function () {});
   };

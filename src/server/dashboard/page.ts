@@ -57,6 +57,8 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 <section><h2>By status</h2><table><tbody id="by-status"></tbody></table></section>
 <section><h2>Health (migrated users)</h2><table><tbody id="health"></tbody></table></section>
 <section><h2>Reconcile drift</h2><div id="reconcile" class="muted">not run</div></section>
+<section class="wide"><h2>Workers (scale-out)</h2><p id="workers-summary" class="muted">no scaled-out run</p>
+<table><thead><tr><th>worker</th><th>host</th><th>state</th><th>chunk</th><th>chunks done</th><th>users</th><th>users/s</th><th>req/s</th><th>heartbeat age s</th></tr></thead><tbody id="workers"></tbody></table></section>
 <section><h2>Password strategies</h2><div id="chart-strategies"></div><table><tbody id="strategies"></tbody></table></section>
 <section><h2>Hash formats found</h2><div id="chart-formats"></div><table><tbody id="formats"></tbody></table></section>
 <section class="wide"><h2>Failures (<span id="failures-total">0</span>)</h2>

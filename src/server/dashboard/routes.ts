@@ -27,8 +27,9 @@ import { failuresCsv } from "./csv.js";
 import type { Dashboard } from "./open.js";
 import { DASHBOARD_HTML, LOGIN_HTML } from "./page.js";
 import { failureFacets, failures, findUsers, overview, reconcileSummary, strategies, timeline, type FailureFilter } from "./queries.js";
+import { latestScaleStatus } from "../../engine/scale/workers.js";
 
-export const DASHBOARD_ROUTES = ["GET /", "GET /login", "POST /login", "GET /api/{overview,timeline,failures,failures.csv,users,strategies,reconcile,auth-path,events}", "POST /api/auth-path", "GET /metrics"];
+export const DASHBOARD_ROUTES = ["GET /", "GET /login", "POST /login", "GET /api/{overview,timeline,failures,failures.csv,users,strategies,reconcile,workers,auth-path,events}", "POST /api/auth-path", "GET /metrics"];
 
 const require = createRequire(import.meta.url);
 const asset = (mod: string): string => readFileSync(require.resolve(mod), "utf8");
@@ -128,6 +129,8 @@ export function mountDashboard(app: Hono<any>, d: Dashboard): void {
   }));
   app.get("/api/strategies", async (c) => (noStore(c), c.json(await cached("strategies", () => strategies(d.source)))));
   app.get("/api/reconcile", async (c) => (noStore(c), c.json({ summary: await reconcileSummary(d.source) })));
+  // Scale-out (Postgres ledger): the latest run's workers, chunks and rates; `run: null` otherwise.
+  app.get("/api/workers", async (c) => (noStore(c), c.json({ run: (await latestScaleStatus(d.source.ledger, d.source.target)) ?? null })));
   app.get("/api/auth-path", async (c) => (noStore(c), c.json(await d.authPath.series())));
   app.post("/api/auth-path", wrap(async (c) => {
     let b: { type?: unknown; count?: unknown };
