@@ -22,6 +22,7 @@ import Database from "better-sqlite3";
 import { parseConfig } from "../src/config/load.js";
 import { startService } from "../src/server/service.js";
 import { closePool } from "../src/hashes/index.js";
+import { openLoop } from "./open-loop.js";
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -62,46 +63,14 @@ const config = parseConfig({
 
 const svc = await startService(config, dir, { log: () => {} });
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/** Open loop: request k is due at start + k/rate; latency counts from that due time. */
-async function openLoop(send: (k: number) => Promise<Response>): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number }> {
-  const total = RATE * SECONDS;
-  const lat: number[] = [];
-  let errors = 0;
-  const start = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let k = 0; k < total; k++) {
-    const due = start + (k * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(
-      send(k).then(
-        async (res) => {
-          await res.arrayBuffer();
-          if (res.status !== 200) errors++;
-          lat.push(performance.now() - due);
-        },
-        () => void errors++,
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  const elapsed = (performance.now() - start) / 1000;
-  lat.sort((a, b) => a - b);
-  return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] ?? NaN, errors, achieved: total / elapsed };
-}
-
 const headers = { authorization: `Bearer ${SECRET}`, "content-type": "application/json" };
 const verify = (i: number) => fetch(`${svc.url}/hooks/verify`, { method: "POST", headers, body: JSON.stringify({ identifier: `u${i}@example.com`, password: PW(i) }) });
 
 // Warm-up: JIT, SQLite page cache, the hash pool's workers.
 for (let i = 1; i <= 200; i++) await (await verify(i)).arrayBuffer();
 
-const base = await openLoop(() => fetch(`${svc.url}/healthz`));
-const hook = await openLoop((k) => verify((k % CHEAP_USERS) + 1));
+const base = await openLoop(RATE, SECONDS, () => fetch(`${svc.url}/healthz`));
+const hook = await openLoop(RATE, SECONDS, (k) => verify((k % CHEAP_USERS) + 1));
 
 async function closedLoop(n: number, inFlight: number): Promise<number> {
   let next = 0;

@@ -24,6 +24,7 @@ import { parseConfig } from "../src/config/load.js";
 import { startService } from "../src/server/service.js";
 import { clerkUserEvent } from "../src/simulators/clerk-webhooks.js";
 import { eventId, newWebhookSecret, signHeaders } from "../src/simulators/webhook-emitter.js";
+import { openLoop } from "./open-loop.js";
 
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -66,9 +67,6 @@ const svc = await startService(config, dir, { log: () => {} });
 const inbox = svc.webhooks!.inbox;
 const url = `${svc.url}/webhooks/clerk`;
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 let seq = 0;
 /** A distinct, validly signed user.updated for one of the legacy users. */
@@ -82,42 +80,6 @@ const post = () => {
   return fetch(url, { method: "POST", headers: d.headers, body: d.body });
 };
 
-/** Open loop: request k is due at start + k/rate; latency counts from that due time. */
-const errorKinds: Record<string, number> = {};
-async function openLoop(send: () => Promise<Response>): Promise<{ p50: number; p99: number; max: number; errors: number; achieved: number; cpuMs: number }> {
-  const total = RATE * SECONDS;
-  const cpu0 = process.cpuUsage();
-  const lat: number[] = [];
-  let errors = 0;
-  const fail = (kind: string) => {
-    errors++;
-    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-  };
-  const start = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let k = 0; k < total; k++) {
-    const due = start + (k * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(
-      send().then(
-        async (res) => {
-          await res.arrayBuffer();
-          if (res.status !== 200) fail(String(res.status));
-          lat.push(performance.now() - due);
-        },
-        (e: Error) => fail((e.cause as { code?: string } | undefined)?.code ?? e.name),
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  const elapsed = (performance.now() - start) / 1000;
-  lat.sort((a, b) => a - b);
-  const cpu = process.cpuUsage(cpu0);
-  // CPU per request (all threads: generator, server, worker): comparable even on a busy machine, where latency is not.
-  return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] ?? NaN, errors, achieved: total / elapsed, cpuMs: (cpu.user + cpu.system) / 1000 / total };
-}
-
 async function drained(): Promise<number> {
   for (;;) {
     const c = await inbox.counts();
@@ -130,10 +92,10 @@ async function drained(): Promise<number> {
 for (let i = 0; i < 200; i++) await (await post()).arrayBuffer();
 await drained();
 
-const base = await openLoop(() => fetch(`${svc.url}/healthz`));
+const base = await openLoop(RATE, SECONDS, () => fetch(`${svc.url}/healthz`));
 const before = (await inbox.counts()).done;
 const loadStart = performance.now();
-const hook = await openLoop(post);
+const hook = await openLoop(RATE, SECONDS, post);
 const loadEnd = performance.now();
 const drainedAt = await drained();
 const applied = (await inbox.counts()).done - before;
@@ -167,5 +129,7 @@ console.log(`  ack p99 / baseline p99 = ${f(hook.p99 / base.p99)}   goal p99 < 5
 console.log(`  CPU per request (process, all threads): healthz ${f(base.cpuMs)} ms, webhook incl. apply ${f(hook.cpuMs)} ms → ${(1000 / hook.cpuMs).toFixed(0)} req/s per core`);
 console.log(`  applied during the load: ${applied} events in ${((drainedAt - loadStart) / 1000).toFixed(2)} s (inbox empty ${f(drainedAt - loadEnd)} ms after the last ack)`);
 console.log(`  burst of ${BURST}: acked ${(BURST / ((burstAcked - burstStart) / 1000)).toFixed(0)} req/s, applied ${(BURST / ((burstDrained - burstStart) / 1000)).toFixed(0)} events/s end to end  errors ${burstErrors}`);
+const errorKinds: Record<string, number> = { ...base.errorKinds };
+for (const [k, n] of Object.entries(hook.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
 if (Object.keys(errorKinds).length) console.log(`  errors by kind: ${JSON.stringify(errorKinds)}`);
 console.log(`  inbox: done ${counts.done}  pending ${counts.pending}  dead ${counts.dead}`);
