@@ -21,4 +21,4 @@ export type { Decision, DecisionKind } from "./engine/decision.js";
 export type { Progress } from "./engine/progress.js";
 export { openLedger, targetKey, type Ledger, type LedgerUser, type LedgerStatus, type LedgerSummary } from "./ledger/index.js";
 export { targetIds, getTarget, type Target, type TargetInstance, type TargetCapabilities, type UserWrite, type UserOutcome } from "./targets/index.js";
-export { metricsRegistry, webhookDeliveries, setOutboxDepthProvider } from "./server/metrics.js";
+export { metricsRegistry, webhookDeliveries, setOutboxDepthProvider } from "./util/metrics.js";

@@ -16,7 +16,8 @@
  * RATE_LIMITER_UNAVAILABLE (fail closed: never exceed the target's limit).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { lazyRequire } from "../util/lazy-require.js";
 import { AuthmigrateError, errorMessage } from "../errors.js";
 import { AdaptiveRateLimiter, type RateLimiterSnapshot } from "./rate-limiter.js";
 
@@ -81,6 +82,9 @@ export interface SharedRateLimiterOptions {
   requestsPerSecond: number;
 }
 
+/** Loaded only when a run shares its limit through Redis (util/lazy-require.ts). */
+const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
+
 type ScriptRedis = Redis & {
   amAcquire(bucket: string, pause: string, rate: number, horizonMs: number): Promise<[number, number]>;
   amPause(bucket: string, pause: string, ms: number, cut: string, minFactor: number): Promise<number>;
@@ -112,7 +116,7 @@ export class SharedRateLimiter extends AdaptiveRateLimiter {
     this.where = describeRedis(opts.url);
     // Braces: both keys hash to one slot, so the scripts also work on Redis Cluster.
     this.keys = [`authmigrate:rl:{${opts.key}}:bucket`, `authmigrate:rl:{${opts.key}}:pause`];
-    this.redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000, enableAutoPipelining: true }) as ScriptRedis;
+    this.redis = new (ioredis().Redis)(opts.url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000, enableAutoPipelining: true }) as ScriptRedis;
     // Errors surface on the command that needs Redis; the client's own reconnect noise is not ours to print.
     this.redis.on("error", () => undefined);
     this.redis.defineCommand("amAcquire", { numberOfKeys: 2, lua: ACQUIRE_LUA });

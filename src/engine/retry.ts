@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAuthmigrateError } from "../errors.js";
-import { retries as retriesMetric } from "../server/metrics.js";
+import { retries as retriesMetric } from "../util/metrics.js";
 
 export interface RetryOptions {
   retries: number;

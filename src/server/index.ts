@@ -5,7 +5,7 @@ export { LegacyUnavailableError, isLegacyUnavailable } from "./errors.js";
 export { LazyRecorder, LAZY_REASON, LAZY_STRATEGY, type LazyOutcome } from "./lazy.js";
 export { openLegacyLookup, lookupSql, type LegacyLookup } from "./legacy-lookup.js";
 export { createLogger, stderrLogger, REDACT_PATHS, type LogEntry, type Logger } from "./log.js";
-export { metricsRegistry, webhookDeliveries, setOutboxDepthProvider } from "./metrics.js";
+export { metricsRegistry, webhookDeliveries, setOutboxDepthProvider } from "../util/metrics.js";
 export { checkSignature, signBody, safeEqual, Lockout, SIGNATURE_HEADER } from "./security.js";
 export { startService, serveConfigOf, type RunningService, type StartOptions } from "./service.js";
 export { DbVerifier, OidcPasswordVerifier, userFromClaims, type LegacyResolver, type LegacyVerifier, type VerifyResult } from "./verifiers.js";

@@ -12,7 +12,7 @@ import { LazyRecorder } from "./lazy.js";
 import { openLegacyLookup, type LegacyLookup } from "./legacy-lookup.js";
 import { stderrLogger, type Logger } from "./log.js";
 import { openDashboard } from "./dashboard/open.js";
-import { countLazyOutcomes, setOutboxDepthProvider } from "./metrics.js";
+import { countLazyOutcomes, setOutboxDepthProvider } from "../util/metrics.js";
 import { openOutboxStore } from "../mirror/outbox.js";
 import type { OutboxStore } from "../mirror/outbox-types.js";
 import { DbVerifier, OidcPasswordVerifier, type LegacyResolver, type LegacyVerifier } from "./verifiers.js";

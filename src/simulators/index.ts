@@ -49,6 +49,3 @@ export const simulators: Record<string, SimulatorDef> = {
   workos: workosSimulator,
 };
 
-export function simulatorIds(): string[] {
-  return Object.keys(simulators).sort();
-}

@@ -1,10 +1,14 @@
-import mysql from "mysql2/promise";
+import type * as mysql from "mysql2/promise";
 import type { z } from "zod";
 import { AuthmigrateError } from "../errors.js";
 import { describeTarget, parseDbUrl, redact, unreachable, type DbTarget } from "./db-url.js";
 import type { Dialect } from "./keyset.js";
 import { SqlKeysetSource } from "./sql-source.js";
 import type { MysqlSourceConfigSchema } from "./types.js";
+import { lazyRequire } from "../util/lazy-require.js";
+
+/** Loaded on the first connection (util/lazy-require.ts). */
+const driver = lazyRequire<typeof mysql>("mysql2/promise");
 
 export type MysqlSourceConfig = z.infer<typeof MysqlSourceConfigSchema>;
 
@@ -47,7 +51,7 @@ export class MysqlSource extends SqlKeysetSource {
       let conn: mysql.Connection;
       try {
         // `uri` carries host/port/user/password/database and any ?ssl=… options.
-        conn = await mysql.createConnection({
+        conn = await driver().createConnection({
           uri: this.url,
           connectTimeout: 10_000,
           supportBigNumbers: true,

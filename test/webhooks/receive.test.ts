@@ -179,7 +179,7 @@ describe("routing and limits", () => {
 
 describe("metrics", () => {
   it("authmigrate_webhook_deliveries_total counts accepted, duplicate and rejected deliveries per provider", async () => {
-    const { metricsRegistry } = await import("../../src/server/metrics.js");
+    const { metricsRegistry } = await import("../../src/util/metrics.js");
     const value = async (provider: string, outcome: string) =>
       (await metricsRegistry.getSingleMetric("authmigrate_webhook_deliveries_total")!.get()).values.find((v) => v.labels.provider === provider && v.labels.outcome === outcome)?.value ?? 0;
     const before = { accepted: await value("std", "accepted"), duplicate: await value("std", "duplicate"), invalid: await value("std", "invalid_signature") };

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { AuthmigrateError } from "../../errors.js";
 import { auth0Scripts } from "../../server/auth0.js";
-import { startService, type RunningService, type StartOptions } from "../../server/service.js";
+import type { RunningService, StartOptions } from "../../server/service.js";
 import { load, waitForSignal, withConfig, type CommonOptions } from "../common.js";
 
 export interface ServeCliOptions extends CommonOptions {
@@ -33,6 +33,8 @@ export async function runServe(o: ServeCliOptions, deps: ServeDeps = {}): Promis
   const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
   const { config, cwd } = await load(o);
   const p = port(o.port);
+  // The service (HTTP server, webhooks, dashboard, metrics) loads only for `serve`, not every command.
+  const { startService } = await import("../../server/service.js");
   const svc = await startService(config, cwd, { ...deps.start, ...(p !== undefined ? { port: p } : {}), ...(o.host ? { host: o.host } : {}) });
   try {
     if (o.json) out(JSON.stringify({ url: svc.url, routes: svc.routes, jit: svc.jit }) + "\n");

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { AuthmigrateError } from "../../errors.js";
 import type { Burst429, FaultOptions } from "../../simulators/kit.js";
-import { simulatorIds, simulators, type RunningSimulator, type SimulatorDef } from "../../simulators/index.js";
+import type { RunningSimulator, SimulatorDef } from "../../simulators/index.js";
 import { waitForSignal } from "../common.js";
 
 export interface SimulateCliOptions {
@@ -64,11 +64,12 @@ export function simulateFaults(o: SimulateCliOptions): FaultOptions | undefined 
 
 /** Starts a simulator, prints its URL and credentials, runs until stopped, closes it. */
 export async function runSimulate(target: string, o: SimulateCliOptions, deps: SimulateDeps = {}): Promise<void> {
-  const registry = deps.registry ?? simulators;
+  // Loaded here, not at start-up: the simulators pull in HTTP servers no other command needs.
+  const registry = deps.registry ?? (await import("../../simulators/index.js")).simulators;
   const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
   const def = registry[target];
   if (!def) {
-    const ids = deps.registry ? Object.keys(registry).sort() : simulatorIds();
+    const ids = Object.keys(registry).sort();
     throw new AuthmigrateError("SIMULATOR_UNKNOWN", `unknown simulator "${target}"; available: ${ids.length ? ids.join(", ") : "(none yet)"}`, {
       hint: "run `authmigrate simulate --help`",
       meta: { target, available: ids },

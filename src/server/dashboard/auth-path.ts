@@ -5,7 +5,7 @@
  * /metrics keeps the long one). Counts arrive from the dual-token middleware running in this
  * process (registry: metricsRegistry) or from `POST /api/auth-path` for middleware elsewhere.
  */
-import { authPath, AUTH_PATH_TYPES } from "../metrics.js";
+import { authPath, AUTH_PATH_TYPES } from "../../util/metrics.js";
 
 export interface AuthPathPoint {
   minute: string;

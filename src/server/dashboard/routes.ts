@@ -19,7 +19,7 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { metricsRegistry, AUTH_PATH_TYPES } from "../metrics.js";
+import { metricsRegistry, AUTH_PATH_TYPES } from "../../util/metrics.js";
 import { Lockout, safeEqual } from "../security.js";
 import { requireToken, startSession } from "./auth.js";
 import { DASHBOARD_JS } from "./client-js.js";

@@ -10,7 +10,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../log.js";
-import { webhookDeliveries } from "../metrics.js";
+import { webhookDeliveries } from "../../util/metrics.js";
 import type { WebhookProviderConfig, WebhookScheme } from "./config.js";
 import { preludeHandshake } from "./handshake.js";
 import type { Inbox } from "./inbox/index.js";

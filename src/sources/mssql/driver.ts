@@ -1,5 +1,10 @@
-import tedious, { type ConnectionConfiguration } from "tedious";
+import type tediousModule from "tedious";
+import type { ConnectionConfiguration } from "tedious";
+import { lazyRequire } from "../../util/lazy-require.js";
 import { cursorParam, toRecord, TypedParam, typeOfValue, type ColumnInfo } from "./params.js";
+
+/** tedious (and @azure/identity behind it) loads on the first SQL Server connection, not at start-up. */
+export const tedious = lazyRequire<typeof tediousModule>("tedious");
 
 /**
  * The part of a tedious Connection the source uses. Tests substitute a fake here — the only seam:
@@ -7,14 +12,14 @@ import { cursorParam, toRecord, TypedParam, typeOfValue, type ColumnInfo } from 
  */
 export interface TdsConnection {
   connect(callback: (err?: Error) => void): void;
-  execSql(request: tedious.Request): void;
+  execSql(request: tediousModule.Request): void;
   close(): void;
   on(event: "error" | "end", listener: (...args: unknown[]) => void): unknown;
 }
 
 export type ConnectionFactory = (config: ConnectionConfiguration) => TdsConnection;
 
-export const tediousConnection: ConnectionFactory = (config) => new tedious.Connection(config) as unknown as TdsConnection;
+export const tediousConnection: ConnectionFactory = (config) => new (tedious().Connection)(config) as unknown as TdsConnection;
 
 export interface Result {
   columns: ColumnInfo[];
@@ -38,7 +43,7 @@ export function exec(conn: TdsConnection, sql: string, params: readonly unknown[
   return new Promise((resolve, reject) => {
     let columns: ColumnInfo[] = [];
     const rows: Record<string, unknown>[] = [];
-    const request = new tedious.Request(sql, (err) => (err ? reject(err) : resolve({ columns, rows })));
+    const request = new (tedious().Request)(sql, (err) => (err ? reject(err) : resolve({ columns, rows })));
     params.forEach((p, i) => {
       const t = p instanceof TypedParam ? p : new TypedParam(p, typeOfValue(p));
       request.addParameter(`p${i + 1}`, t.type, t.value, t.options);

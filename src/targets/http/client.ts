@@ -8,7 +8,7 @@
  */
 import type { AuthmigrateError } from "../../errors.js";
 import { abortedError, httpError, networkError, timeoutError, type DuplicateHook } from "./errors.js";
-import { httpDuration, httpRequests, httpThrottled } from "../../server/metrics.js";
+import { httpDuration, httpRequests, httpThrottled } from "../../util/metrics.js";
 
 /** What HttpClient needs from a rate limiter (src/engine/rate-limiter.ts implements it). */
 export type { RateLimiter } from "../types.js";
@@ -112,7 +112,7 @@ export class HttpClient {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = AbortSignal.any([timeout.signal, ...outer]);
-    // Metrics (src/server/metrics.ts): latency from after the limiter, status "error" = no answer.
+    // Metrics (src/util/metrics.ts): latency from after the limiter, status "error" = no answer.
     const endTimer = httpDuration.startTimer({ target: this.name, method });
     let answered = "error";
     const fail = (e: unknown): AuthmigrateError => {

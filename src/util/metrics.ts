@@ -2,7 +2,7 @@
  * Named prom-client metrics shared by the whole process (`metricsRegistry`), so any part of
  * authmigrate can count without knowing who serves `/metrics`:
  *
- *   import { webhookDeliveries } from "../server/metrics.js";
+ *   import { webhookDeliveries } from "../util/metrics.js";
  *   webhookDeliveries.inc({ provider: "workos", outcome: "delivered" });
  *
  * HTTP requests/429s/latency are counted by the targets' HttpClient, retries by the engine's
