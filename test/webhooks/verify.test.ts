@@ -81,7 +81,7 @@ describe("Authgear and Prelude HMAC", () => {
 describe("configuration errors name the provider key and the fix", () => {
   const base = { source: { type: "sqlite" as const, path: "x.db", orderBy: ["Id"], pageSize: 10 }, ledgerUrl: ":memory:", ledgerTarget: "t", cwd: tempDir() };
   const open = (providers: Record<string, unknown>) =>
-    openWebhooks({ ...base, config: { providers: providers as never, toleranceSec: 300, bodyLimitBytes: 1000, apply: { ledger: false }, worker: { intervalMs: 10, batchSize: 10, maxAttempts: 2, backoffMs: 1, thread: false } }, startWorker: false });
+    openWebhooks({ ...base, config: { providers: providers as never, toleranceSec: 300, bodyLimitBytes: 1000, apply: { ledger: false }, worker: { intervalMs: 10, batchSize: 10, maxAttempts: 2, backoffMs: 1, thread: false, retainDays: 30 } }, startWorker: false });
 
   it("missing secret, a secret that is not whsec_, Prelude without a verification token or keys", async () => {
     await expect(open({ workos: provider({}) })).rejects.toThrow(/providers\.workos: scheme workos needs a secret/);

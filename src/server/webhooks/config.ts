@@ -125,9 +125,16 @@ export const WebhooksConfigSchema = z
         backoffMs: z.number().int().nonnegative().default(1000),
         /** Apply in a worker thread (default): synchronous SQLite writes never delay acknowledgements. */
         thread: z.boolean().default(true),
+        /**
+         * Applied (`done`) events are deleted this many days after they were processed (checked
+         * hourly); 0 keeps them forever. Redeliveries are recognised by these rows, so keep this
+         * above the longest sender retry window (Svix/Clerk, Standard Webhooks: ~3 days) and above
+         * `maxEventAgeSec` (14 days). Dead-lettered events are never pruned.
+         */
+        retainDays: z.number().nonnegative().default(30),
       })
       .strict()
-      .default({ intervalMs: 250, batchSize: 100, maxAttempts: 8, backoffMs: 1000, thread: true }),
+      .default({ intervalMs: 250, batchSize: 100, maxAttempts: 8, backoffMs: 1000, thread: true, retainDays: 30 }),
   })
   .strict();
 export type WebhooksConfig = z.infer<typeof WebhooksConfigSchema>;

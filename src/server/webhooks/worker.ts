@@ -40,6 +40,7 @@ export interface WorkerOptions {
 }
 
 const LEASE_MS = 60_000;
+const PRUNE_EVERY_MS = 3600_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 export class WebhookWorker {
@@ -50,6 +51,7 @@ export class WebhookWorker {
   readonly counts = { applied: 0, skipped: 0, failed: 0, dead: 0 };
   private readonly now: () => number;
   private readonly log: Logger;
+  private prunedAt = -Infinity;
 
   constructor(private readonly o: WorkerOptions) {
     this.now = o.now ?? Date.now;
@@ -90,6 +92,16 @@ export class WebhookWorker {
     }
   }
 
+  /** Hourly: drop applied events older than `retainDays` (the inbox would otherwise grow forever). */
+  private async pruneIfDue(): Promise<void> {
+    const days = this.o.settings.retainDays;
+    const now = this.now();
+    if (!days || now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    const n = await this.o.inbox.prune(now - days * 86_400_000);
+    if (n) this.log({ event: "webhook_inbox_pruned", count: n, retainDays: days });
+  }
+
   /**
    * Process one batch of due events; returns how many were handled. With a legacy database the
    * batch runs in ONE legacy transaction with a savepoint per event (a per-event commit costs
@@ -97,6 +109,7 @@ export class WebhookWorker {
    * links, subject states and inbox statuses are written only after that commit.
    */
   async tick(): Promise<number> {
+    await this.pruneIfDue();
     const rows = await this.o.inbox.claim(this.now(), this.o.settings.batchSize, LEASE_MS);
     if (rows.length === 0) return 0;
     const staged = new Map<string, SubjectState>();

@@ -90,6 +90,10 @@ export class PostgresInbox implements Inbox {
     else await this.q("UPDATE am_webhook_inbox SET next_at = $1, last_error = $2 WHERE id = $3", [retryAt, clip(error), id]);
   }
 
+  async prune(before: number): Promise<number> {
+    return (await this.q("DELETE FROM am_webhook_inbox WHERE status = 'done' AND processed_at < $1", [before])).rowCount ?? 0;
+  }
+
   async settle(b: BatchOutcome, now: number): Promise<void> {
     await this.init();
     const c = await this.pool.connect();

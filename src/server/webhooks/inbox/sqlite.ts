@@ -65,6 +65,10 @@ export class SqliteInbox implements Inbox {
     else this.st("UPDATE am_webhook_inbox SET next_at = ?, last_error = ? WHERE id = ?").run(retryAt, clip(error), id);
   }
 
+  async prune(before: number): Promise<number> {
+    return this.st("DELETE FROM am_webhook_inbox WHERE status = 'done' AND processed_at < ?").run(before).changes;
+  }
+
   async settle(b: BatchOutcome, now: number): Promise<void> {
     this.db.transaction(() => {
       for (const s of b.subjects) void this.setSubject(s.provider, s.targetId, s.state);

@@ -45,6 +45,12 @@ export interface Inbox {
   setSubject(provider: string, targetId: string, s: SubjectState): Promise<void>;
   /** Reverse lookup in the ledger's am_users (same database): the external id linked to a target id. */
   externalIdFor(ledgerTarget: string, targetId: string): Promise<string | undefined>;
+  /**
+   * Deletes `done` rows processed before `before` (epoch ms); returns how many. Dead letters stay
+   * until an operator has seen them. Dedupe of redeliveries relies on these rows, so keep them
+   * longer than any sender retries (days) — see `worker.retainDays`.
+   */
+  prune(before: number): Promise<number>;
   counts(): Promise<Record<InboxStatus, number>>;
   /** Rows for `authmigrate`'s own inspection and tests (newest first). */
   list(filter?: { status?: InboxStatus; provider?: string; limit?: number }): Promise<(InboxRow & { status: InboxStatus; lastError: string | null; outcome: string | null })[]>;
