@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,7 +11,9 @@ import path from "node:path";
  * SQLite's page cache plus one insert batch, whatever the number of users.
  *
  * The file may hold legacy records (with `--fix`, the full canonical user including its password
- * hash): it is created 0600 in a private temp directory and removed by close().
+ * hash): it is created in a private temp directory and removed by close(). Those users are stored
+ * AES-256-GCM encrypted under a key that exists only in this process's memory, so a file left
+ * behind by `kill -9` or a power cut holds no readable hash.
  */
 
 export interface LegacyRow {
@@ -46,6 +49,8 @@ export class SpillStore {
   private readonly insTarget: Database.Statement;
   private readonly insLedger: Database.Statement;
   duplicateLegacyIds = 0;
+  /** Per-store key for the `user` column; never written anywhere. */
+  private readonly key = randomBytes(32);
 
   constructor() {
     this.dir = mkdtempSync(path.join(tmpdir(), "authmigrate-reconcile-"));
@@ -56,7 +61,7 @@ export class SpillStore {
     this.db.pragma("synchronous = OFF");
     this.db.pragma(`cache_size = -${CACHE_KB}`);
     this.db.exec(`
-      CREATE TABLE legacy (external_id TEXT PRIMARY KEY, rec TEXT, user TEXT, excluded TEXT) WITHOUT ROWID;
+      CREATE TABLE legacy (external_id TEXT PRIMARY KEY, rec TEXT, user BLOB, excluded TEXT) WITHOUT ROWID;
       CREATE TABLE target (target_id TEXT PRIMARY KEY, external_id TEXT, rec TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE ledger (external_id TEXT PRIMARY KEY, target_id TEXT, status TEXT NOT NULL, reason TEXT) WITHOUT ROWID;
     `);
@@ -95,7 +100,7 @@ export class SpillStore {
   }
 
   addLegacy(row: LegacyRow): void {
-    this.queue(this.insLegacy, [row.externalId, row.rec, row.user, row.excludedReason]);
+    this.queue(this.insLegacy, [row.externalId, row.rec, row.user === null ? null : this.seal(row.user), row.excludedReason]);
   }
 
   /**
@@ -129,8 +134,8 @@ export class SpillStore {
         `SELECT g.external_id AS externalId, g.rec, g.user, g.excluded AS excludedReason, l.status AS ledgerStatus, l.reason AS ledgerReason
          FROM legacy g LEFT JOIN ledger l ON l.external_id = g.external_id ORDER BY g.external_id`,
       )
-      .iterate() as IterableIterator<MergedLegacy>;
-    yield* rows;
+      .iterate() as IterableIterator<Omit<MergedLegacy, "user"> & { user: Buffer | null }>;
+    for (const r of rows) yield { ...r, user: r.user === null ? null : this.open(r.user) };
   }
 
   *targetOrdered(): Generator<TargetRow> {
@@ -146,6 +151,20 @@ export class SpillStore {
   /** The ledger's target id for a legacy id (to tell our own row from a duplicate). */
   ledgerTargetId(externalId: string): string | null {
     return (this.db.prepare("SELECT target_id FROM ledger WHERE external_id = ?").pluck().get(externalId) as string | null | undefined) ?? null;
+  }
+
+  /** iv (12) ‖ tag (16) ‖ ciphertext. */
+  private seal(plain: string): Buffer {
+    const iv = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", this.key, iv);
+    const body = Buffer.concat([c.update(plain, "utf8"), c.final()]);
+    return Buffer.concat([iv, c.getAuthTag(), body]);
+  }
+
+  private open(sealed: Buffer): string {
+    const d = createDecipheriv("aes-256-gcm", this.key, sealed.subarray(0, 12));
+    d.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([d.update(sealed.subarray(28)), d.final()]).toString("utf8");
   }
 
   close(): void {
