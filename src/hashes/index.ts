@@ -3,7 +3,7 @@
  * tell (and do) what each target can accept. Hashes and passwords never appear in errors.
  */
 import { type VerifyOptions, isHeavy, resolveStored, verifyWith } from "./engine.js";
-import { getPool } from "./pool.js";
+import { getPool, poolAvailable } from "./pool.js";
 import type { StoredHash } from "./types.js";
 import { FORMATS } from "./registry.js";
 
@@ -24,7 +24,7 @@ export const hashFormats: readonly string[] = FORMATS.map((f) => f.id);
  */
 export async function verifyPassword(password: string, stored: StoredHash, opts: VerifyOptions = {}): Promise<boolean> {
   const { format, value, params } = resolveStored(stored);
-  const usePool = opts.pool ?? process.env.AUTHMIGRATE_HASH_POOL !== "0";
+  const usePool = (opts.pool ?? process.env.AUTHMIGRATE_HASH_POOL !== "0") && poolAvailable();
   if (!usePool || !isHeavy(format, value, params)) return verifyWith(format, password, value, params);
   // Parse here first so malformed values fail fast with a typed error, without a worker round-trip.
   format.parse(value, params);

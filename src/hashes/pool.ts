@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { AuthmigrateError } from "../errors.js";
 import type { PoolJob, PoolReply } from "./worker.js";
@@ -15,6 +16,21 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy?: Pending;
+}
+
+let scriptFound: boolean | undefined;
+
+/**
+ * Whether the worker script can be started. False when this module was bundled into another file
+ * (esbuild, a serverless build) without dist/hashes/worker.js beside it: verification then runs
+ * inline, slower under load but correct, instead of every heavy verify failing.
+ */
+export function poolAvailable(): boolean {
+  if (scriptFound === undefined) {
+    const here = import.meta.url;
+    scriptFound = here.endsWith(".ts") || !here.startsWith("file:") || existsSync(fileURLToPath(new URL("./worker.js", here)));
+  }
+  return scriptFound;
 }
 
 /**

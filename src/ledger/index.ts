@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { PostgresLedger } from "./postgres-ledger.js";
-import { SqliteLedger } from "./sqlite-ledger.js";
+import { SqliteLedger, type SqliteLedgerOptions } from "./sqlite-ledger.js";
 import type { Ledger } from "./types.js";
 
 export * from "./types.js";
@@ -18,8 +18,8 @@ export function targetKey(target: { type: string } & Record<string, unknown>): s
   return `${target.type}:${digest}`;
 }
 
-export function openLedger(url: string, target: string, cwd: string): Ledger {
+export function openLedger(url: string, target: string, cwd: string, opts: SqliteLedgerOptions = {}): Ledger {
   if (/^postgres(ql)?:\/\//.test(url)) return new PostgresLedger(url, target);
   const file = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : url;
-  return new SqliteLedger(file === ":memory:" ? file : path.resolve(cwd, file), target);
+  return new SqliteLedger(file === ":memory:" ? file : path.resolve(cwd, file), target, opts);
 }

@@ -3,10 +3,19 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { AuthmigrateError } from "../errors.js";
 import { countsByStatus, factParams, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
 import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
 
 const CHUNK = 500; // keep IN (...) lists under SQLite's variable limit
+
+export interface SqliteLedgerOptions {
+  /**
+   * Run WAL checkpoints (the only fsyncs in WAL + synchronous=NORMAL) in a worker thread instead
+   * of inside a commit: for long-running servers whose latency matters (serve). See checkpointer.ts.
+   */
+  backgroundCheckpoint?: boolean;
+}
 
 /** The embedded default: one SQLite file, WAL mode so `status` can read while `run` writes. */
 export class SqliteLedger implements Ledger {
@@ -14,10 +23,17 @@ export class SqliteLedger implements Ledger {
   private readonly db: Database.Database;
   private readonly upsertUser: Database.Statement;
   private readonly upsertOrg: Database.Statement;
+  /** Built once: better-sqlite3's transaction() wrapper costs more than the one-row upsert a lazy hook writes. */
+  private readonly writeUsers: (runId: number, rows: readonly LedgerUserWrite[], ts: string) => void;
+  /** `getUsers` statements by number of ids (the lazy hooks ask for one user per request). */
+  private readonly selectUsers = new Map<number, Database.Statement>();
+
+  private readonly checkpointer: Checkpointer | undefined;
 
   constructor(
     private readonly file: string,
     private readonly target: string,
+    opts: SqliteLedgerOptions = {},
   ) {
     try {
       if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
@@ -32,6 +48,12 @@ export class SqliteLedger implements Ledger {
     // A run must survive kill -9: NORMAL is durable across process crashes in WAL mode.
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
+    if (opts.backgroundCheckpoint && file !== ":memory:") {
+      this.db.pragma("wal_autocheckpoint = 0");
+      this.checkpointer = startCheckpointer(file, () => {
+        if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+      });
+    }
     for (const ddl of LEDGER_DDL) this.db.exec(ddl.replace("%AUTO%", "AUTOINCREMENT"));
     for (const c of LEDGER_ADDED_COLUMNS) {
       const cols = this.db.prepare(`PRAGMA table_info(${c.table})`).all() as { name: string }[];
@@ -39,6 +61,11 @@ export class SqliteLedger implements Ledger {
     }
     this.upsertUser = this.db.prepare(UPSERT_USER_SQL.replace("%P%", "?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?"));
     this.upsertOrg = this.db.prepare(UPSERT_ORG_SQL.replace("%P%", "?,?,?,?,?,?"));
+    this.writeUsers = this.db.transaction((runId: number, rows: readonly LedgerUserWrite[], ts: string) => {
+      for (const r of rows) {
+        this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts, ...factParams(r));
+      }
+    });
   }
 
   describe(): string {
@@ -65,21 +92,16 @@ export class SqliteLedger implements Ledger {
     const out = new Map<string, LedgerUser>();
     for (let i = 0; i < externalIds.length; i += CHUNK) {
       const ids = externalIds.slice(i, i + CHUNK);
-      const rows = this.db
-        .prepare(`SELECT * FROM am_users WHERE target = ? AND external_id IN (${ids.map(() => "?").join(",")})`)
-        .all(this.target, ...ids) as UserRow[];
+      let st = this.selectUsers.get(ids.length);
+      if (!st) this.selectUsers.set(ids.length, (st = this.db.prepare(`SELECT * FROM am_users WHERE target = ? AND external_id IN (${ids.map(() => "?").join(",")})`)));
+      const rows = st.all(this.target, ...ids) as UserRow[];
       for (const r of rows) out.set(r.external_id, toLedgerUser(r));
     }
     return out;
   }
 
   async recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void> {
-    const ts = now();
-    this.db.transaction(() => {
-      for (const r of rows) {
-        this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts, ...factParams(r));
-      }
-    })();
+    this.writeUsers(runId, rows, now());
   }
 
   async *listUsers(filter: { statuses?: readonly LedgerStatus[] } = {}): AsyncIterable<LedgerUser> {
@@ -147,6 +169,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -6,7 +6,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
-import mysql from "mysql2/promise";
+import type * as mysql from "mysql2/promise";
+import { lazyRequire } from "../util/lazy-require.js";
 import pg from "pg";
 import type { Config } from "../config/schema.js";
 import { AuthmigrateError } from "../errors.js";
@@ -44,6 +45,8 @@ export function lookupSql(d: Dialect, rel: { table?: string | undefined; query?:
 
 function sqliteRunner(path: string): Runner {
   let db: Database.Database | undefined;
+  // A hook runs the same few statements (one per column / case mode) on every request: prepare once.
+  const statements = new Map<string, Database.Statement>();
   const open = (): Database.Database => {
     if (db) return db;
     if (!existsSync(path)) throw new LegacyUnavailableError("legacy SQLite database not found");
@@ -56,8 +59,14 @@ function sqliteRunner(path: string): Runner {
   };
   return {
     dialect: sqliteDialect,
-    all: async (sql, params) => open().prepare(sql).safeIntegers(true).all(...params) as Row[],
+    all: async (sql, params) => {
+      const conn = open();
+      let st = statements.get(sql);
+      if (!st) statements.set(sql, (st = conn.prepare(sql).safeIntegers(true)));
+      return st.all(...params) as Row[];
+    },
     close: async () => {
+      statements.clear();
       db?.close();
       db = undefined;
     },
@@ -75,7 +84,7 @@ function pgRunner(url: string): Runner {
 }
 
 function mysqlRunner(url: string): Runner {
-  const pool = mysql.createPool({ uri: url, connectionLimit: 4, connectTimeout: 3000, supportBigNumbers: true, bigNumberStrings: false, dateStrings: ["DATE"], timezone: "Z" });
+  const pool = lazyRequire<typeof mysql>("mysql2/promise")().createPool({ uri: url, connectionLimit: 4, connectTimeout: 3000, supportBigNumbers: true, bigNumberStrings: false, dateStrings: ["DATE"], timezone: "Z" });
   return {
     dialect: mysqlDialect,
     all: async (sql, params) => (await pool.query({ sql, values: params }))[0] as Row[],

@@ -92,7 +92,8 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
       closers.push(() => session!.close());
       ledger = session.ledger;
     } else {
-      ledger = openLedger(config.ledger.url, targetKey(config.target), cwd);
+      // A server: checkpoint fsyncs must not stall hook requests (ledger/checkpointer.ts).
+      ledger = openLedger(config.ledger.url, targetKey(config.target), cwd, { backgroundCheckpoint: true });
       closers.push(() => ledger.close());
     }
     // /metrics' outbox gauge: the mirror outbox lives in the ledger database (apps enqueue, serve reports). Opened on first scrape.

@@ -87,13 +87,19 @@ export class DbVerifier implements LegacyVerifier, LegacyResolver {
     let ok = false;
     try {
       ok = await verifyPassword(password, { format: user.credential.format, value: user.credential.value, params: user.credential.params });
-    } catch {
+    } catch (e) {
       // Unparseable or unsupported legacy hash: the user cannot be verified here (a reset is needed).
+      // Anything else (a hash worker that died, the pool closing) is an outage: answering "wrong
+      // password" would tell a user with the right one otherwise, and count towards their lockout.
+      if (!HASH_PROBLEMS.has((e as { code?: string }).code ?? "")) throw new LegacyUnavailableError("password verification is temporarily unavailable", { cause: e });
       ok = false;
     }
     return ok ? { status: "ok", user } : { status: "invalid" };
   }
 }
+
+/** Errors that are about the stored hash itself: that user can never be verified here. */
+const HASH_PROBLEMS = new Set(["HASH_UNSUPPORTED_FORMAT", "HASH_PARSE_ERROR", "HASH_PARAMS_TOO_EXPENSIVE", "HASH_AMBIGUOUS_FORMAT", "HASH_UNVERIFIABLE", "HASH_BAD_INPUT"]);
 
 /** Roughly equal time for unknown users and known ones, so timing does not reveal existence. */
 let dummyHash: Promise<string> | undefined;

@@ -7,6 +7,7 @@ import { LazyRecorder } from "../../src/server/lazy.js";
 import { openLegacyLookup, type LegacyLookup } from "../../src/server/legacy-lookup.js";
 import { signBody } from "../../src/server/security.js";
 import { DbVerifier } from "../../src/server/verifiers.js";
+import { closePool, getPool } from "../../src/hashes/index.js";
 import { ALICE_PW, bearer, captureLogs, fixture, SECRET, type Fixture } from "./fixtures.js";
 
 const closers: (() => Promise<void>)[] = [];
@@ -68,6 +69,23 @@ describe("POST /hooks/verify", () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: "legacy_unavailable" });
     expect(res.headers.get("retry-after")).toBeTruthy();
+  });
+
+  it("503 (not 401, no lockout) when the hash workers are unavailable; the right password works once they are back", async () => {
+    const { app } = build(fixture());
+    // The process-wide pool, closed under the hook's feet (what a crashed or shutting-down pool answers).
+    await getPool().close();
+    try {
+      for (let i = 0; i < 8; i++) {
+        const res = await app.request("/hooks/verify", post({ identifier: "alice@example.com", password: ALICE_PW }));
+        expect(res.status).toBe(503);
+        expect(await res.json()).toMatchObject({ error: "legacy_unavailable" });
+      }
+    } finally {
+      await closePool();
+    }
+    // Eight outages did not count as eight wrong passwords: no lockout.
+    expect((await app.request("/hooks/verify", post({ identifier: "alice@example.com", password: ALICE_PW }))).status).toBe(200);
   });
 
   it("GET /healthz needs no secret and lists the routes", async () => {

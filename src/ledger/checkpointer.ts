@@ -1,0 +1,52 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+
+/**
+ * WAL checkpoints off the event loop. In WAL mode with `synchronous = NORMAL` a commit does not
+ * fsync; the automatic checkpoint that follows every ~1000 WAL pages does, inside whichever commit
+ * crosses the threshold — 10–30 ms on a VM disk, during which a long-running server (serve's
+ * hooks) answers nobody. Here the connection that writes turns automatic checkpoints off and a
+ * worker thread with its own connection runs a PASSIVE checkpoint (never blocks writers or readers)
+ * every `intervalMs`. If the thread dies, automatic checkpoints come back on.
+ */
+const CODE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma("busy_timeout = 5000");
+const checkpoint = () => { try { db.pragma("wal_checkpoint(PASSIVE)"); } catch {} };
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on("message", (m) => {
+  if (m !== "close") return;
+  clearInterval(timer);
+  checkpoint();
+  db.close();
+  parentPort.postMessage("closed");
+});
+`;
+
+export interface Checkpointer {
+  close(): Promise<void>;
+}
+
+export function startCheckpointer(file: string, onDeath: () => void, intervalMs = 1000): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+  const worker = new Worker(CODE, { eval: true, workerData: { file, driver, intervalMs }, stdout: false, stderr: false });
+  worker.unref();
+  let closing = false;
+  const died = () => {
+    if (!closing) onDeath();
+  };
+  worker.on("error", died);
+  worker.on("exit", died);
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        const done = () => void worker.terminate().then(() => resolve(), () => resolve());
+        worker.once("message", done);
+        worker.once("exit", () => resolve());
+        worker.postMessage("close");
+      }),
+  };
+}

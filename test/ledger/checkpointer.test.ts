@@ -1,0 +1,35 @@
+/**
+ * serve's ledger checkpoints its WAL from a worker thread (the fsync never lands inside a hook's
+ * commit). The data must still reach the database file, and close() must leave nothing running.
+ */
+import { statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { SqliteLedger } from "../../src/ledger/sqlite-ledger.js";
+import type { LedgerUserWrite } from "../../src/ledger/types.js";
+import { tempDir } from "../helpers.js";
+
+const rows = (from: number, n: number): LedgerUserWrite[] =>
+  Array.from({ length: n }, (_, i) => ({ externalId: String(from + i), email: `u${from + i}@example.com`, digest: "d".repeat(40), targetId: `t${from + i}`, status: "created", reason: null, strategy: "import" }));
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (check()) return true;
+  return check();
+}
+
+describe("SqliteLedger backgroundCheckpoint", () => {
+  it("moves committed pages into the database file from the thread; reopening sees every row", async () => {
+    const file = path.join(tempDir(), "ledger.sqlite");
+    const ledger = new SqliteLedger(file, "t", { backgroundCheckpoint: true });
+    const run = await ledger.startRun("run");
+    const before = statSync(file).size;
+    for (let i = 0; i < 10; i++) await ledger.recordUsers(run.id, rows(i * 500, 500));
+    // Automatic checkpoints are off on the writing connection: only the thread copies the WAL over.
+    expect(await until(() => statSync(file).size > before + 200_000, 5000)).toBe(true);
+    await ledger.close();
+
+    const again = new SqliteLedger(file, "t");
+    expect((await again.summary()).users.created).toBe(5000);
+    await again.close();
+  });
+});
