@@ -14,7 +14,6 @@
  */
 import type { HttpBindings } from "@hono/node-server";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { timeout } from "hono/timeout";
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
@@ -26,6 +25,7 @@ import type { ServeConfig } from "./config.js";
 import { isLegacyUnavailable } from "./errors.js";
 import type { LazyOutcome, LazyRecorder } from "./lazy.js";
 import type { Logger } from "./log.js";
+import { rawBody, rawBodyLimit, type RawBodyVariables } from "./raw-body.js";
 import { SIGNATURE_HEADER, checkSignature, identifierKey, Lockout, logRef, safeEqual } from "./security.js";
 import type { LegacyResolver, LegacyVerifier } from "./verifiers.js";
 
@@ -49,7 +49,7 @@ export interface ServerOptions {
   webhooks?: Hono;
 }
 
-type Env = { Bindings: Partial<HttpBindings> };
+type Env = { Bindings: Partial<HttpBindings>; Variables: RawBodyVariables };
 
 const MAX_IDENTIFIER = 320;
 const MAX_PASSWORD = 1024;
@@ -119,7 +119,7 @@ export function createServer(opts: ServerOptions): Hono<Env> {
   if (opts.dashboard) mountDashboard(app, opts.dashboard);
 
   // --- /hooks/* guards, in order: size, time, per-IP limit, shared secret / signature -------------
-  app.use("/hooks/*", bodyLimit({ maxSize: serve.bodyLimitBytes, onError: (c) => json(c, 413, { error: "payload_too_large" }) }));
+  app.use("/hooks/*", rawBodyLimit(serve.bodyLimitBytes, (c) => json(c, 413, { error: "payload_too_large" })));
   app.use(
     "/hooks/*",
     timeout(serve.timeoutMs, (c) => new HTTPException(504, { res: new Response(JSON.stringify({ error: "timeout" }), { status: 504, headers: { "content-type": "application/json" } }) , message: `timeout on ${c.req.path}` })),
@@ -143,7 +143,7 @@ export function createServer(opts: ServerOptions): Hono<Env> {
     const sig = c.req.header(SIGNATURE_HEADER);
     let why = "missing_credentials";
     if (!ok && serve.auth.hmac && sig) {
-      const res = checkSignature(serve.secret, sig, await c.req.text(), serve.auth.maxSkewSec, now());
+      const res = checkSignature(serve.secret, sig, rawBody(c), serve.auth.maxSkewSec, now());
       ok = res === "ok";
       why = `signature_${res}`;
     } else if (authz || apiKey !== undefined) why = "bad_secret";
@@ -159,7 +159,7 @@ export function createServer(opts: ServerOptions): Hono<Env> {
   const body = async (c: Context): Promise<Record<string, unknown>> => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await c.req.text());
+      parsed = JSON.parse(rawBody(c));
     } catch {
       throw new BadRequest("body must be JSON");
     }
