@@ -26,7 +26,8 @@ import { isLegacyUnavailable } from "./errors.js";
 import type { LazyOutcome, LazyRecorder } from "./lazy.js";
 import type { Logger } from "./log.js";
 import { rawBody, rawBodyLimit, type RawBodyVariables } from "./raw-body.js";
-import { SIGNATURE_HEADER, checkSignature, identifierKey, Lockout, logRef, safeEqual } from "./security.js";
+import { memoryStore, type RateLimitStore } from "./rate-store.js";
+import { SIGNATURE_HEADER, checkSignature, identifierKey, logRef, safeEqual } from "./security.js";
 import type { LegacyResolver, LegacyVerifier } from "./verifiers.js";
 
 export interface ServerOptions {
@@ -47,6 +48,8 @@ export interface ServerOptions {
   dashboard?: Dashboard;
   /** `POST /webhooks/:provider` routes (./webhooks), mounted when `serve.webhooks` is configured. */
   webhooks?: Hono;
+  /** Shared rate-limit counters (`serve.rateLimit.redis`, see rate-store.ts); default: in this process. */
+  limits?: { ip: RateLimitStore; identifier: RateLimitStore };
 }
 
 type Env = { Bindings: Partial<HttpBindings>; Variables: RawBodyVariables };
@@ -82,8 +85,8 @@ export function createServer(opts: ServerOptions): Hono<Env> {
   const { serve } = opts;
   const now = opts.now ?? Date.now;
   const log: Logger = opts.log ?? (() => {});
-  const ipLimit = new Lockout(serve.rateLimit.perIp, now);
-  const idLimit = new Lockout(serve.rateLimit.perIdentifier, now);
+  const ipLimit = opts.limits?.ip ?? memoryStore(serve.rateLimit.perIp, now);
+  const idLimit = opts.limits?.identifier ?? memoryStore(serve.rateLimit.perIdentifier, now);
   const app = new Hono<Env>();
 
   const json = (c: Context, status: number, body: unknown, headers: Record<string, string> = {}): Response => {
@@ -126,7 +129,7 @@ export function createServer(opts: ServerOptions): Hono<Env> {
   );
   const ipGuard: MiddlewareHandler<Env> = async (c, next) => {
     const ip = clientIp(c);
-    const wait = ipLimit.retryAfter(ip) || ipLimit.hit(ip);
+    const wait = (await ipLimit.retryAfter(ip)) || (await ipLimit.hit(ip));
     if (wait) {
       log({ event: "rate_limited", route: c.req.path, outcome: "ip_locked", status: 429 });
       return tooMany(c, wait);
@@ -183,7 +186,7 @@ export function createServer(opts: ServerOptions): Hono<Env> {
     const started = now();
     const key = identifierKey(identifier);
     const ref = logRef(identifier);
-    const locked = idLimit.retryAfter(key);
+    const locked = await idLimit.retryAfter(key);
     if (locked) {
       log({ event: "verify", route, ref, outcome: "locked", status: 429 });
       return { kind: "locked", retryAfter: locked };
@@ -197,11 +200,11 @@ export function createServer(opts: ServerOptions): Hono<Env> {
       throw e;
     }
     if (result.status !== "ok") {
-      const lock = idLimit.hit(key);
+      const lock = await idLimit.hit(key);
       log({ event: "verify", route, ref, outcome: result.status, status: lock ? 429 : 401, ms: now() - started, ...(lock ? { lockedForSec: lock } : {}) });
       return lock ? { kind: "locked", retryAfter: lock } : { kind: "invalid" };
     }
-    idLimit.reset(key);
+    await idLimit.reset(key);
     let lazy: LazyOutcome | undefined;
     if (opts.recorder) {
       const hint = lazyHint?.(result.user);

@@ -115,6 +115,11 @@ export const ServeConfigSchema = z
         perIp: RateRuleSchema.default({ max: 600, windowSec: 60, lockoutSec: 300 }),
         /** Take the client IP from the first X-Forwarded-For entry (only behind a trusted proxy). */
         trustProxy: z.boolean().default(false),
+        /**
+         * `redis://host:6379`: every serve instance shares the per-IP and per-identifier counters
+         * (without it each process counts alone). Redis down → each process falls back to its own.
+         */
+        redis: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional(),
       })
       .strict()
       .default({

@@ -43,7 +43,8 @@ export interface RateRule {
 
 /**
  * Fixed-window counter per key with a lockout: the (max+1)-th hit in a window locks the key for
- * `lockoutSec`. In-memory, per process (run one instance per legacy DB or put a shared limiter in front).
+ * `lockoutSec`. In-memory, per process; `serve.rateLimit.redis` shares the hooks' counters between
+ * instances instead (rate-store.ts), with this as the fallback.
  */
 export class Lockout {
   private readonly entries = new Map<string, { windowStart: number; count: number; lockedUntil: number }>();

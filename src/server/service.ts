@@ -11,6 +11,7 @@ import type { ServeConfig } from "./config.js";
 import { LazyRecorder } from "./lazy.js";
 import { openLegacyLookup, type LegacyLookup } from "./legacy-lookup.js";
 import { stderrLogger, type Logger } from "./log.js";
+import { redisLimits } from "./rate-store.js";
 import { openDashboard } from "./dashboard/open.js";
 import { countLazyOutcomes, setOutboxDepthProvider } from "../util/metrics.js";
 import { openOutboxStore } from "../mirror/outbox.js";
@@ -117,8 +118,12 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
       closers.push(() => w.close());
     }
 
+    // Shared hook rate limits across serve instances (rate-store.ts).
+    const limits = serve.rateLimit.redis ? redisLimits(serve.rateLimit.redis, serve.rateLimit, opts.log ?? stderrLogger) : undefined;
+    if (limits) closers.push(() => limits.close());
     const app = createServer({
       serve,
+      ...(limits ? { limits } : {}),
       ...(verifier ? { verifier } : {}),
       ...(resolver ? { resolver } : {}),
       recorder,
