@@ -49,7 +49,7 @@ export interface ServerOptions {
   /** `POST /webhooks/:provider` routes (./webhooks), mounted when `serve.webhooks` is configured. */
   webhooks?: Hono;
   /** Shared rate-limit counters (`serve.rateLimit.redis`, see rate-store.ts); default: in this process. */
-  limits?: { ip: RateLimitStore; identifier: RateLimitStore };
+  limits?: { ip: RateLimitStore; identifier: RateLimitStore; dashboard?: RateLimitStore };
 }
 
 type Env = { Bindings: Partial<HttpBindings>; Variables: RawBodyVariables };
@@ -119,7 +119,7 @@ export function createServer(opts: ServerOptions): Hono<Env> {
   app.notFound((c) => json(c, 404, { error: "not_found" }));
 
   app.get("/healthz", (c) => json(c, 200, { status: "ok", routes: enabledRoutes(serve) }));
-  if (opts.dashboard) mountDashboard(app, opts.dashboard);
+  if (opts.dashboard) mountDashboard(app, opts.dashboard, opts.limits?.dashboard);
 
   // --- /hooks/* guards, in order: size, time, per-IP limit, shared secret / signature -------------
   app.use("/hooks/*", rawBodyLimit(serve.bodyLimitBytes, (c) => json(c, 413, { error: "payload_too_large" })));

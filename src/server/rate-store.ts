@@ -49,14 +49,24 @@ type HitRedis = Redis & { amRateHit(count: string, lock: string, max: number, wi
 const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
 const TIMEOUT_MS = 250;
 
+/** Dashboard sign-in attempts per client address: token guessing is slowed down like hook passwords. */
+export const DASHBOARD_LOGIN_RULE: RateRule = { max: 10, windowSec: 300, lockoutSec: 900 };
+
 export interface SharedLimits {
   ip: RateLimitStore;
   identifier: RateLimitStore;
+  /** The dashboard's `POST /login` (DASHBOARD_LOGIN_RULE). */
+  dashboard: RateLimitStore;
   describe(): string;
+  /**
+   * Settles once connected, or after the first failure / 2 s: commands are not queued while
+   * disconnected, so a server that starts taking requests before this would count them locally.
+   */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
-/** Both hook limits in Redis at `url`, each with its in-memory fallback. */
+/** The hook limits and the dashboard's login limit in Redis at `url`, each with its in-memory fallback. */
 export function redisLimits(url: string, rules: { perIp: RateRule; perIdentifier: RateRule }, log: Logger, now: () => number = Date.now): SharedLimits {
   const redis = new (ioredis().Redis)(url, {
     // Fail fast instead of queueing while disconnected: a sign-in must not wait for Redis.
@@ -69,6 +79,16 @@ export function redisLimits(url: string, rules: { perIp: RateRule; perIdentifier
   redis.defineCommand("amRateHit", { numberOfKeys: 2, lua: HIT });
   let down = false;
   const where = describeRedis(url);
+  const ready = new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 2000);
+    t.unref();
+    const done = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    redis.once("ready", done);
+    redis.once("error", done);
+  });
   const fallback = <T>(scope: string, e: unknown, local: () => Promise<T>): Promise<T> => {
     if (!down) {
       down = true;
@@ -80,7 +100,7 @@ export function redisLimits(url: string, rules: { perIp: RateRule; perIdentifier
     if (down) log({ event: "rate_limit_store_recovered", store: where });
     down = false;
   };
-  const store = (scope: "ip" | "id", rule: RateRule): RateLimitStore => {
+  const store = (scope: "ip" | "id" | "dash", rule: RateRule): RateLimitStore => {
     const local = memoryStore(rule, now);
     const keys = (k: string) => {
       const h = identifierKey(k);
@@ -119,7 +139,9 @@ export function redisLimits(url: string, rules: { perIp: RateRule; perIdentifier
   return {
     ip: store("ip", rules.perIp),
     identifier: store("id", rules.perIdentifier),
+    dashboard: store("dash", DASHBOARD_LOGIN_RULE),
     describe: () => where,
+    ready,
     close: async () => {
       redis.disconnect();
     },

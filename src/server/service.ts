@@ -120,7 +120,10 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
 
     // Shared hook rate limits across serve instances (rate-store.ts).
     const limits = serve.rateLimit.redis ? redisLimits(serve.rateLimit.redis, serve.rateLimit, opts.log ?? stderrLogger) : undefined;
-    if (limits) closers.push(() => limits.close());
+    if (limits) {
+      closers.push(() => limits.close());
+      await limits.ready;
+    }
     const app = createServer({
       serve,
       ...(limits ? { limits } : {}),

@@ -10,6 +10,7 @@ import { identifierKey } from "../../src/server/security.js";
 import { createServer } from "../../src/server/app.js";
 import { openLegacyLookup } from "../../src/server/legacy-lookup.js";
 import { redisLimits, type SharedLimits } from "../../src/server/rate-store.js";
+import { startService } from "../../src/server/service.js";
 import { DbVerifier } from "../../src/server/verifiers.js";
 import { ALICE_PW, bearer, captureLogs, fixture } from "./fixtures.js";
 
@@ -22,13 +23,14 @@ afterEach(async () => {
 const rateLimit = { perIdentifier: { max: 3, windowSec: 60, lockoutSec: 60 }, perIp: { max: 6, windowSec: 60, lockoutSec: 60 }, trustProxy: true };
 
 /** One "serve instance": its own app, legacy lookup and limiter connection, all on one legacy DB. */
-function instance(f: ReturnType<typeof fixture>) {
+async function instance(f: ReturnType<typeof fixture>) {
   const logs = captureLogs();
   const config = f.config;
   const url = config.serve!.rateLimit.redis!;
   const lookup = openLegacyLookup(config, f.dir);
   const limits: SharedLimits = redisLimits(url, config.serve!.rateLimit, logs.log);
   closers.push(() => lookup.close(), () => limits.close());
+  await limits.ready;
   const verifier = new DbVerifier(config, lookup);
   const app = createServer({ serve: config.serve!, verifier, resolver: verifier, limits, log: logs.log });
   const verify = (identifier: string, password: string, ip: string) =>
@@ -44,7 +46,7 @@ describe("hook rate limits shared through Redis", () => {
     const r = new Redis(REDIS);
     await r.del(...["n", "lock"].map((s) => `authmigrate:rl:id:${identifierKey(identifierKey("alice@example.com"))}:${s}`));
     r.disconnect();
-    const [a, b] = [instance(f), instance(f)];
+    const [a, b] = [await instance(f), await instance(f)];
     const ip = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.1`;
     const who = `ghost-${randomUUID()}@example.com`;
     expect((await a.verify(who, "x", ip())).status).toBe(401);
@@ -67,7 +69,7 @@ describe("hook rate limits shared through Redis", () => {
 
   it("the per-IP budget is shared too", async () => {
     const f = fixture({ rateLimit: { ...rateLimit, redis: REDIS } });
-    const [a, b] = [instance(f), instance(f)];
+    const [a, b] = [await instance(f), await instance(f)];
     const ip = `192.0.2.${Math.floor(Math.random() * 250)}-${randomUUID()}`;
     for (let i = 0; i < 6; i++) expect((await (i % 2 ? a : b).verify(`u${i}-${randomUUID()}@example.com`, "x", ip)).status).toBe(401);
     expect((await a.verify("alice@example.com", ALICE_PW, ip)).status).toBe(429);
@@ -76,7 +78,7 @@ describe("hook rate limits shared through Redis", () => {
 
   it("Redis unreachable: sign-ins still work, each instance limits on its own, the outage is logged once without secrets", async () => {
     const f = fixture({ rateLimit: { ...rateLimit, redis: "redis://:hunter2-redis-pw@127.0.0.1:1" } });
-    const a = instance(f);
+    const a = await instance(f);
     expect((await a.verify("alice@example.com", ALICE_PW, "203.0.113.9")).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await a.verify("bob@example.com", "wrong", "203.0.113.9")).status).toBe(401);
     expect((await a.verify("bob@example.com", "wrong", "203.0.113.9")).status).toBe(429);
@@ -84,5 +86,28 @@ describe("hook rate limits shared through Redis", () => {
     expect(outages.length).toBe(1);
     expect(outages[0]).toContain("redis 127.0.0.1:1");
     expect(a.logs.lines.join("\n")).not.toContain("hunter2");
+  });
+});
+
+describe("dashboard sign-in lockout shared through Redis", () => {
+  it("wrong tokens tried on two serve instances add up to one lockout", async () => {
+    const token = "dashboard-token-0123456789-abcdef";
+    const f = fixture({ port: 0, rateLimit: { ...rateLimit, redis: REDIS }, dashboard: { token } });
+    // Both instances see the client as 127.0.0.1: start from a clean count for that address.
+    const r = new Redis(REDIS);
+    const keys = ["127.0.0.1", "::ffff:127.0.0.1"].flatMap((ip) => ["n", "lock"].map((s) => `authmigrate:rl:dash:${identifierKey(ip)}:${s}`));
+    await r.del(...keys);
+    const services = [await startService(f.config, f.dir, { log: () => {} }), await startService(f.config, f.dir, { log: () => {} })];
+    closers.push(async () => {
+      for (const s of services) await s.close();
+      await r.del(...keys);
+      r.disconnect();
+    });
+    const login = (i: number, t: string) => fetch(`${services[i % 2]!.url}/login`, { method: "POST", body: new URLSearchParams({ token: t }), redirect: "manual" });
+    // 10 wrong tokens are allowed in 5 min; the 11th (counted across both instances) locks the address…
+    for (let i = 0; i < 11; i++) expect((await login(i, "wrong-token-wrong-token")).status).toBe(401);
+    // …on both, so even the right token is refused until the lockout ends.
+    expect((await login(1, token)).status).toBe(429);
+    expect((await login(0, token)).status).toBe(429);
   });
 });

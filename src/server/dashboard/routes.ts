@@ -20,7 +20,8 @@ import { readFileSync } from "node:fs";
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { metricsRegistry, AUTH_PATH_TYPES } from "../../util/metrics.js";
-import { Lockout, safeEqual } from "../security.js";
+import { safeEqual } from "../security.js";
+import { DASHBOARD_LOGIN_RULE, memoryStore, type RateLimitStore } from "../rate-store.js";
 import { requireToken, startSession } from "./auth.js";
 import { DASHBOARD_JS } from "./client-js.js";
 import { failuresCsv } from "./csv.js";
@@ -55,12 +56,11 @@ function filterOf(c: Context): FailureFilter {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function mountDashboard(app: Hono<any>, d: Dashboard): void {
+export function mountDashboard(app: Hono<any>, d: Dashboard, logins: RateLimitStore = memoryStore(DASHBOARD_LOGIN_RULE)): void {
   const { token } = d.config;
   const page = requireToken(token, "page");
   const api = requireToken(token, "api");
-  // Sign-in attempts per client address: guessing the token is slowed down like hook passwords are.
-  const logins = new Lockout({ max: 10, windowSec: 300, lockoutSec: 900 }, Date.now);
+  // `logins`: sign-in attempts per client address (shared between instances with serve.rateLimit.redis).
   const noStore = (c: Context): void => c.header("cache-control", "no-store");
   const wrap = (fn: (c: Context) => Promise<Response>) => async (c: Context): Promise<Response> => {
     try {
@@ -74,15 +74,15 @@ export function mountDashboard(app: Hono<any>, d: Dashboard): void {
   app.get("/login", (c) => c.html(LOGIN_HTML(), 200, PAGE_HEADERS));
   app.post("/login", async (c) => {
     const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? "unknown";
-    const wait = logins.retryAfter(ip);
+    const wait = await logins.retryAfter(ip);
     if (wait) return c.html(LOGIN_HTML("Too many attempts; try again later."), 429, { ...PAGE_HEADERS, "retry-after": String(wait) });
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const given = typeof form.token === "string" ? form.token : "";
     if (!safeEqual(given, token)) {
-      logins.hit(ip);
+      await logins.hit(ip);
       return c.html(LOGIN_HTML("Wrong token."), 401, PAGE_HEADERS);
     }
-    logins.reset(ip);
+    await logins.reset(ip);
     startSession(c, token);
     return c.redirect("/", 303);
   });
