@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { TwoFactorRow } from "./two-factor.js";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
@@ -29,6 +30,8 @@ export interface UserRow {
   /** admin plugin (only when the column exists). */
   banned?: Bool | null;
   banReason?: string | null;
+  /** twoFactor plugin (only with the target's `twoFactor` option). */
+  twoFactorEnabled?: Bool | null;
 }
 
 export interface AccountRow {
@@ -65,6 +68,7 @@ export interface BetterAuthTables {
   organization: OrganizationRow;
   member: MemberRow;
   invitation: { id: string; inviterId: string };
+  twoFactor: TwoFactorRow;
 }
 
 export interface BetterAuthDb {
@@ -154,7 +158,7 @@ export function newId(format: IdFormat): string {
  */
 export async function schemaOptions(
   handle: BetterAuthDb,
-  opts: { organizations: boolean; admin: boolean; idFormat: IdFormat },
+  opts: { organizations: boolean; admin: boolean; idFormat: IdFormat; twoFactor?: { secret: string } | undefined },
 ): Promise<BetterAuthOptions> {
   const plugins: BetterAuthPlugin[] = [];
   if (opts.organizations) {
@@ -164,6 +168,10 @@ export async function schemaOptions(
   if (opts.admin) {
     const { admin } = await import("better-auth/plugins/admin");
     plugins.push(admin());
+  }
+  if (opts.twoFactor) {
+    const { twoFactor } = await import("better-auth/plugins/two-factor");
+    plugins.push(twoFactor());
   }
   return {
     database: { db: handle.db as unknown as Kysely<unknown>, type: handle.type },

@@ -12,6 +12,12 @@ export const BetterAuthTargetOptionsSchema = z.object({
   admin: z.boolean().default(false),
   /** Id shape of new rows: better-auth's default 32-char random ids, or UUIDs for apps using `advanced.database.generateId: "uuid"`. */
   idFormat: z.enum(["random", "uuid"]).default("random"),
+  /**
+   * Import legacy TOTP secrets (`mfa`) into the twoFactor plugin, so users keep their authenticator
+   * app: creates the plugin's table/column and encrypts each secret with the app's secret — use
+   * `"${BETTER_AUTH_SECRET}"`, never a literal. Without it, TOTP secrets are not imported.
+   */
+  twoFactor: z.object({ secret: z.string().min(16, "the app's BETTER_AUTH_SECRET (at least 16 characters)") }).strict().optional(),
 });
 
 export type BetterAuthTargetOptionsInput = z.input<typeof BetterAuthTargetOptionsSchema>;

@@ -22,12 +22,14 @@ import {
 } from "./db.js";
 import { engineKnows, isBetterAuthHash, toPasswordColumn } from "./password.js";
 import { betterAuthRecord, displayName, listBetterAuthUsers, roleOf } from "./records.js";
+import { totpSecret, TwoFactorSecretError, twoFactorRow, type TwoFactorRow } from "./two-factor.js";
 
 export interface BetterAuthTargetOptions {
   database: string;
   organizations: boolean;
   admin: boolean;
   idFormat: IdFormat;
+  twoFactor?: { secret: string } | undefined;
 }
 
 /** `banReason` we set for users disabled in the legacy system; only bans carrying it are lifted on update. */
@@ -234,6 +236,7 @@ export class BetterAuthInstance implements TargetInstance {
     const existing = known.emails.get(email);
     if (existing) return { outcome: { externalId: user.externalId, status: "skipped", targetId: existing, reason: "exists_by_email" } };
     const ban = this.banColumns(user);
+    const totp = this.totpOf(user);
     const password = await passwordFor(w);
     const orgIds = this.resolveOrgs(w);
     for (const identity of user.identities) {
@@ -278,11 +281,35 @@ export class BetterAuthInstance implements TargetInstance {
           createdAt: h.date(user.createdAt ?? now),
           updatedAt: h.date(now),
           ...ban,
+          // Same keys on every row of a multi-row insert: the column is there whenever twoFactor is.
+          ...(this.options.twoFactor ? { twoFactorEnabled: h.bool(totp !== undefined) } : {}),
         },
         accounts,
         members,
+        ...(totp ? { twoFactor: await twoFactorRow(this.options.twoFactor!.secret, newId(this.options.idFormat), id, totp, h.bool) } : {}),
       },
     };
+  }
+
+  /** The user's TOTP secret when this target imports them (`twoFactor`); a secret that is not base32 fails the user. */
+  private totpOf(user: MigrationUser): string | undefined {
+    if (!this.options.twoFactor) return undefined;
+    try {
+      return totpSecret(user);
+    } catch (e) {
+      if (e instanceof TwoFactorSecretError) throw new UserFailure(e.reason);
+      throw e;
+    }
+  }
+
+  /** Update: a TOTP secret is added when the user has none in the app; one the user enrolled there is kept. */
+  private async syncTwoFactor(trx: Trx, userId: string, user: MigrationUser): Promise<void> {
+    const totp = this.totpOf(user);
+    if (!totp) return;
+    const has = await trx.selectFrom("twoFactor").select("id").where("userId", "=", userId).executeTakeFirst();
+    if (has) return;
+    await trx.insertInto("twoFactor").values(await twoFactorRow(this.options.twoFactor!.secret, newId(this.options.idFormat), userId, totp, this.h.bool)).execute();
+    await trx.updateTable("user").set({ twoFactorEnabled: this.h.bool(true) }).where("id", "=", userId).execute();
   }
 
   /** Multi-row inserts, users before the rows that reference them. */
@@ -291,6 +318,7 @@ export class BetterAuthInstance implements TargetInstance {
     for (const part of chunks(rows.map((r) => r.user), 100)) await trx.insertInto("user").values(part).execute();
     for (const part of chunks(rows.flatMap((r) => r.accounts), 100)) await trx.insertInto("account").values(part).execute();
     for (const part of chunks(rows.flatMap((r) => r.members), 100)) await trx.insertInto("member").values(part).execute();
+    for (const part of chunks(rows.flatMap((r) => (r.twoFactor ? [r.twoFactor] : [])), 100)) await trx.insertInto("twoFactor").values(part).execute();
   }
 
   private async updateUser(trx: Trx, w: UserWrite): Promise<UserOutcome> {
@@ -337,6 +365,7 @@ export class BetterAuthInstance implements TargetInstance {
     }
     await this.addIdentities(trx, targetId, user.identities);
     await this.syncMemberships(trx, targetId, user, orgIds);
+    await this.syncTwoFactor(trx, targetId, user);
     return { externalId: user.externalId, status: "updated", targetId };
   }
 
@@ -511,6 +540,7 @@ export class BetterAuthInstance implements TargetInstance {
         }
         await trx.deleteFrom("session").where("userId", "=", targetId).execute();
         await trx.deleteFrom("account").where("userId", "=", targetId).execute();
+        if (this.options.twoFactor) await trx.deleteFrom("twoFactor").where("userId", "=", targetId).execute();
         const r = await trx.deleteFrom("user").where("id", "=", targetId).executeTakeFirst();
         // Already gone is success: rollback must be re-runnable.
         return Number(r.numDeletedRows) > 0 ? { targetId, ok: true } : { targetId, ok: true, reason: "not_found" };
@@ -576,7 +606,7 @@ interface Known {
 /** A create decided in memory: `rows` to insert, or none when the outcome is a skip. */
 interface CreatePlan {
   outcome: UserOutcome;
-  rows?: { user: UserRow; accounts: AccountRow[]; members: MemberRow[] };
+  rows?: { user: UserRow; accounts: AccountRow[]; members: MemberRow[]; twoFactor?: TwoFactorRow };
 }
 
 type BanColumns = { banned?: number | boolean; banReason?: string | null };

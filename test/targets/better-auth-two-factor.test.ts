@@ -1,0 +1,126 @@
+/**
+ * Legacy TOTP secrets imported into better-auth's twoFactor plugin: a migrated user signs in with
+ * the old password, is asked for the second factor, and the code from the authenticator app they
+ * already have (computed here per RFC 6238, independently of better-auth) lets them in.
+ */
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import bcrypt from "bcryptjs";
+import { betterAuth } from "better-auth";
+import { toNodeHandler } from "better-auth/node";
+import { twoFactor } from "better-auth/plugins/two-factor";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MigrationUserSchema } from "../../src/model/user.js";
+import { betterAuthTarget } from "../../src/targets/better-auth/index.js";
+import { legacyPasswords } from "../../src/targets/better-auth/plugin.js";
+import type { TargetInstance } from "../../src/targets/types.js";
+
+const APP_SECRET = "authmigrate-2fa-test-secret-0123456789abcdef";
+const TOTP_SECRET = "JBSWY3DPEHPK3PXP"; // base32, as authenticator apps show it
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret. */
+function totp(base32: string, at = Date.now()): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of base32.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const h = createHmac("sha1", key).update(counter).digest();
+  const o = h[h.length - 1]! & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+describe("better-auth target: TOTP secrets (twoFactor)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "authmigrate-ba-2fa-"));
+  const file = path.join(dir, "auth.db");
+  let target: TargetInstance;
+  let server: http.Server;
+  let base: string;
+  let appDb: Database.Database;
+
+  beforeAll(async () => {
+    target = betterAuthTarget.create(betterAuthTarget.options.parse({ database: file, organizations: false, twoFactor: { secret: APP_SECRET } }), { cwd: "/" });
+    await target.prepare();
+    appDb = new Database(file);
+    const auth = betterAuth({
+      database: appDb,
+      secret: APP_SECRET,
+      baseURL: "http://127.0.0.1",
+      emailAndPassword: { enabled: true },
+      plugins: [twoFactor(), legacyPasswords()],
+      logger: { disabled: true },
+      telemetry: { enabled: false },
+    });
+    server = http.createServer(toNodeHandler(auth));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    appDb?.close();
+    await target?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (p: string, body: unknown, cookie = "") =>
+    fetch(`${base}/api/auth${p}`, { method: "POST", headers: { "content-type": "application/json", origin: base, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+  const cookies = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const user = (id: string, email: string, pw: string, mfa: { type: "totp"; secret: string }[] = []) =>
+    MigrationUserSchema.parse({ externalId: id, email, credential: { kind: "hash", format: "bcrypt", value: bcrypt.hashSync(pw, 4) }, mfa });
+
+  it("old password → second factor asked; the legacy authenticator code signs in, a wrong one does not", async () => {
+    const [out] = await target.writeUsers([{ user: user("1", "tess@example.com", "tess-password", [{ type: "totp", secret: "jbsw y3dp ehpk 3pxp" }]), action: "create", orgTargetIds: {} }]);
+    expect(out?.status).toBe("created");
+    // The secret is stored encrypted with the app's secret, never in clear.
+    const row = appDb.prepare('select secret, backupCodes from "twoFactor" where userId = ?').get(out!.targetId) as { secret: string; backupCodes: string };
+    expect(row.secret).not.toContain(TOTP_SECRET);
+    expect(appDb.prepare('select twoFactorEnabled from "user" where id = ?').get(out!.targetId)).toEqual({ twoFactorEnabled: 1 });
+
+    const first = await post("/sign-in/email", { email: "tess@example.com", password: "tess-password" });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ twoFactorRedirect: true });
+    const pending = cookies(first);
+
+    expect((await post("/two-factor/verify-totp", { code: totp(TOTP_SECRET, Date.now() + 5 * 60_000) }, pending)).status).toBe(401);
+    const ok = await post("/two-factor/verify-totp", { code: totp(TOTP_SECRET) }, pending);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ user: { email: "tess@example.com", twoFactorEnabled: true } });
+    expect(cookies(ok)).toMatch(/session_token=/);
+  });
+
+  it("users without TOTP sign in with the password alone; a secret that is not base32 fails the user with the reason", async () => {
+    const [plain, bad] = await target.writeUsers([
+      { user: user("2", "pat@example.com", "pat-password"), action: "create", orgTargetIds: {} },
+      { user: user("3", "bad@example.com", "bad-password", [{ type: "totp", secret: "not-base32!" }]), action: "create", orgTargetIds: {} },
+    ]);
+    expect(plain?.status).toBe("created");
+    const res = await post("/sign-in/email", { email: "pat@example.com", password: "pat-password" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).not.toHaveProperty("twoFactorRedirect");
+    expect(bad).toMatchObject({ status: "failed" });
+    expect(bad?.reason).toMatch(/^mfa_secret_invalid/);
+  });
+
+  it("an update adds a TOTP secret the app does not have yet, and keeps one it has", async () => {
+    const [created] = await target.writeUsers([{ user: user("4", "ula@example.com", "ula-password"), action: "create", orgTargetIds: {} }]);
+    const id = created!.targetId!;
+    const withMfa = user("4", "ula@example.com", "ula-password", [{ type: "totp", secret: TOTP_SECRET }]);
+    expect((await target.writeUsers([{ user: withMfa, action: "update", targetId: id, orgTargetIds: {} }]))[0]?.status).toBe("updated");
+    const stored = appDb.prepare('select secret from "twoFactor" where userId = ?').get(id) as { secret: string };
+    expect(stored).toBeDefined();
+    const other = { ...withMfa, mfa: [{ type: "totp" as const, secret: "GEZDGNBVGY3TQOJQ" }] };
+    await target.writeUsers([{ user: other, action: "update", targetId: id, orgTargetIds: {} }]);
+    expect(appDb.prepare('select secret from "twoFactor" where userId = ?').get(id)).toEqual(stored);
+
+    const first = await post("/sign-in/email", { email: "ula@example.com", password: "ula-password" });
+    expect(await first.json()).toMatchObject({ twoFactorRedirect: true });
+    expect((await post("/two-factor/verify-totp", { code: totp(TOTP_SECRET) }, cookies(first))).status).toBe(200);
+  });
+});
