@@ -115,6 +115,32 @@ describe("better-auth target with admin: true and idFormat: uuid (sqlite)", () =
     expect(appDb.prepare('select banned, banReason from "user" where id = ?').get(id)).toEqual({ banned: 1, banReason: "spam" });
   });
 
+  it("writes global roles (metadata.roles, e.g. from a preset) to the admin plugin's role column; the session carries them", async () => {
+    const gail = MigrationUserSchema.parse({
+      externalId: "u-gail",
+      email: "gail@example.com",
+      credential: { kind: "hash", format: "bcrypt", value: bcrypt.hashSync("gail-password", 4) },
+      metadata: { role: "admin", roles: ["admin", "teacher"] },
+    });
+    const plain = MigrationUserSchema.parse({ externalId: "u-hal", email: "hal@example.com", credential: { kind: "hash", format: "bcrypt", value: bcrypt.hashSync("hal-password", 4) } });
+    const [g, h] = await target.writeUsers([
+      { user: gail, action: "create", orgTargetIds: {} },
+      { user: plain, action: "create", orgTargetIds: {} },
+    ]);
+    expect(appDb.prepare('select role from "user" where id = ?').get(g!.targetId)).toEqual({ role: "admin,teacher" });
+    expect(appDb.prepare('select role from "user" where id = ?').get(h!.targetId)).toEqual({ role: null });
+
+    const res = await signIn("gail@example.com", "gail-password");
+    expect(res.status).toBe(200);
+    const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const session = (await (await fetch(`${base}/api/auth/get-session`, { headers: { cookie, origin: base } })).json()) as { user: { role: string } };
+    expect(session.user.role).toBe("admin,teacher");
+
+    // An update follows the legacy roles.
+    await target.writeUsers([{ user: { ...gail, metadata: { roles: ["teacher"] } }, action: "update", targetId: g!.targetId!, orgTargetIds: {} }]);
+    expect(appDb.prepare('select role from "user" where id = ?').get(g!.targetId)).toEqual({ role: "teacher" });
+  });
+
   it("fails organizations when they are turned off", async () => {
     expect(await target.upsertOrgs([MigrationOrgSchema.parse({ externalId: "o", name: "O", slug: "o" })])).toEqual([
       { externalId: "o", status: "failed", reason: "organizations_disabled" },

@@ -30,6 +30,8 @@ export interface UserRow {
   /** admin plugin (only when the column exists). */
   banned?: Bool | null;
   banReason?: string | null;
+  /** admin plugin: global roles, comma-separated (only when the column exists). */
+  role?: string | null;
   /** twoFactor plugin (only with the target's `twoFactor` option). */
   twoFactorEnabled?: Bool | null;
 }

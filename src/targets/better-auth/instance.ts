@@ -57,6 +57,8 @@ export class BetterAuthInstance implements TargetInstance {
   private handle: BetterAuthDb | undefined;
   /** Optional columns found at prepare(): admin plugin's `banned`. */
   private hasBanned = false;
+  /** The admin plugin's `role` column (global roles, comma-separated). */
+  private hasRole = false;
   private prepared = false;
 
   constructor(
@@ -85,7 +87,9 @@ export class BetterAuthInstance implements TargetInstance {
   }
 
   private async inspect(): Promise<void> {
-    this.hasBanned = (await tableColumns(this.h, "user")).has("banned");
+    const columns = await tableColumns(this.h, "user");
+    this.hasBanned = columns.has("banned");
+    this.hasRole = columns.has("role");
     this.prepared = true;
   }
 
@@ -281,6 +285,7 @@ export class BetterAuthInstance implements TargetInstance {
           createdAt: h.date(user.createdAt ?? now),
           updatedAt: h.date(now),
           ...ban,
+          ...(this.hasRole ? { role: globalRoles(user) ?? null } : {}),
           // Same keys on every row of a multi-row insert: the column is there whenever twoFactor is.
           ...(this.options.twoFactor ? { twoFactorEnabled: h.bool(totp !== undefined) } : {}),
         },
@@ -345,6 +350,7 @@ export class BetterAuthInstance implements TargetInstance {
         image: user.profile.picture ?? null,
         updatedAt: h.date(new Date()),
         ...ban,
+        ...(this.hasRole && globalRoles(user) ? { role: globalRoles(user)! } : {}),
       })
       .where("id", "=", targetId)
       .execute();
@@ -663,4 +669,15 @@ function failureOf(e: unknown): { reason: string; retryable: boolean } {
     return { reason: "constraint_violation", retryable: true };
   }
   return { reason: "db_error", retryable: true };
+}
+
+/**
+ * The user's global roles for the admin plugin's `role` column (comma-separated, as the plugin
+ * stores several): `metadata.roles` / `metadata.role`, where presets and `mapping.roles` put them
+ * (already mapped to your app's role names). Org roles go to `member.role` instead.
+ */
+function globalRoles(user: MigrationUser): string | undefined {
+  const m = user.metadata;
+  const list = Array.isArray(m.roles) ? m.roles.filter((r): r is string => typeof r === "string" && r.length > 0) : typeof m.role === "string" && m.role ? [m.role] : [];
+  return list.length ? [...new Set(list)].join(",") : undefined;
 }
