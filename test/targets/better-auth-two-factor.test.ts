@@ -14,7 +14,9 @@ import { betterAuth } from "better-auth";
 import { toNodeHandler } from "better-auth/node";
 import { twoFactor } from "better-auth/plugins/two-factor";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshPgDatabase } from "../helpers.js";
 import { MigrationUserSchema } from "../../src/model/user.js";
 import { betterAuthTarget } from "../../src/targets/better-auth/index.js";
 import { legacyPasswords } from "../../src/targets/better-auth/plugin.js";
@@ -36,20 +38,61 @@ function totp(base32: string, at = Date.now()): string {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
 
-describe("better-auth target: TOTP secrets (twoFactor)", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "authmigrate-ba-2fa-"));
-  const file = path.join(dir, "auth.db");
+/** The app's database seen from the test: one row by SQL (`?` placeholders). */
+interface AppDb {
+  database: Database.Database | pg.Pool;
+  one(sql: string, ...params: unknown[]): Promise<Record<string, unknown> | undefined>;
+  close(): Promise<void>;
+}
+
+const backends: [string, () => Promise<{ url: string; app: () => AppDb; drop: () => Promise<void> }>][] = [
+  [
+    "sqlite",
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "authmigrate-ba-2fa-"));
+      const file = path.join(dir, "auth.db");
+      return {
+        url: file,
+        app: () => {
+          const db = new Database(file);
+          return { database: db, one: async (sql, ...p) => db.prepare(sql).get(...p) as Record<string, unknown> | undefined, close: async () => void db.close() };
+        },
+        drop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  ],
+  [
+    "postgres",
+    async () => {
+      const db = await freshPgDatabase("am_ba_2fa");
+      return {
+        url: db.url,
+        app: () => {
+          const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+          let n = 0;
+          return { database: pool, one: async (sql, ...p) => (await pool.query(sql.replace(/\?/g, () => `$${++n}`), p).finally(() => (n = 0))).rows[0], close: () => pool.end() };
+        },
+        drop: db.drop,
+      };
+    },
+  ],
+];
+
+describe.each(backends)("better-auth target: TOTP secrets (twoFactor, %s)", (kind, open) => {
   let target: TargetInstance;
   let server: http.Server;
   let base: string;
-  let appDb: Database.Database;
+  let appDb: AppDb;
+  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    target = betterAuthTarget.create(betterAuthTarget.options.parse({ database: file, organizations: false, twoFactor: { secret: APP_SECRET } }), { cwd: "/" });
+    const db = await open();
+    drop = db.drop;
+    target = betterAuthTarget.create(betterAuthTarget.options.parse({ database: db.url, organizations: false, twoFactor: { secret: APP_SECRET } }), { cwd: "/" });
     await target.prepare();
-    appDb = new Database(file);
+    appDb = db.app();
     const auth = betterAuth({
-      database: appDb,
+      database: appDb.database,
       secret: APP_SECRET,
       baseURL: "http://127.0.0.1",
       emailAndPassword: { enabled: true },
@@ -64,9 +107,9 @@ describe("better-auth target: TOTP secrets (twoFactor)", () => {
 
   afterAll(async () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));
-    appDb?.close();
+    await appDb?.close();
     await target?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await drop?.();
   });
 
   const post = (p: string, body: unknown, cookie = "") =>
@@ -79,9 +122,10 @@ describe("better-auth target: TOTP secrets (twoFactor)", () => {
     const [out] = await target.writeUsers([{ user: user("1", "tess@example.com", "tess-password", [{ type: "totp", secret: "jbsw y3dp ehpk 3pxp" }]), action: "create", orgTargetIds: {} }]);
     expect(out?.status).toBe("created");
     // The secret is stored encrypted with the app's secret, never in clear.
-    const row = appDb.prepare('select secret, backupCodes from "twoFactor" where userId = ?').get(out!.targetId) as { secret: string; backupCodes: string };
+    const row = (await appDb.one('select secret, "backupCodes" from "twoFactor" where "userId" = ?', out!.targetId)) as { secret: string; backupCodes: string };
     expect(row.secret).not.toContain(TOTP_SECRET);
-    expect(appDb.prepare('select twoFactorEnabled from "user" where id = ?').get(out!.targetId)).toEqual({ twoFactorEnabled: 1 });
+    const enabled = await appDb.one('select "twoFactorEnabled" as e from "user" where id = ?', out!.targetId);
+    expect(enabled?.e).toBe(kind === "sqlite" ? 1 : true);
 
     const first = await post("/sign-in/email", { email: "tess@example.com", password: "tess-password" });
     expect(first.status).toBe(200);
@@ -113,11 +157,11 @@ describe("better-auth target: TOTP secrets (twoFactor)", () => {
     const id = created!.targetId!;
     const withMfa = user("4", "ula@example.com", "ula-password", [{ type: "totp", secret: TOTP_SECRET }]);
     expect((await target.writeUsers([{ user: withMfa, action: "update", targetId: id, orgTargetIds: {} }]))[0]?.status).toBe("updated");
-    const stored = appDb.prepare('select secret from "twoFactor" where userId = ?').get(id) as { secret: string };
-    expect(stored).toBeDefined();
+    const stored = await appDb.one('select secret from "twoFactor" where "userId" = ?', id);
+    expect(stored?.secret).toBeTruthy();
     const other = { ...withMfa, mfa: [{ type: "totp" as const, secret: "GEZDGNBVGY3TQOJQ" }] };
     await target.writeUsers([{ user: other, action: "update", targetId: id, orgTargetIds: {} }]);
-    expect(appDb.prepare('select secret from "twoFactor" where userId = ?').get(id)).toEqual(stored);
+    expect(await appDb.one('select secret from "twoFactor" where "userId" = ?', id)).toEqual(stored);
 
     const first = await post("/sign-in/email", { email: "ula@example.com", password: "ula-password" });
     expect(await first.json()).toMatchObject({ twoFactorRedirect: true });
