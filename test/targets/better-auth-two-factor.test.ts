@@ -5,13 +5,9 @@
  */
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
-import { betterAuth } from "better-auth";
-import { toNodeHandler } from "better-auth/node";
 import { twoFactor } from "better-auth/plugins/two-factor";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -21,6 +17,7 @@ import { MigrationUserSchema } from "../../src/model/user.js";
 import { betterAuthTarget } from "../../src/targets/better-auth/index.js";
 import { legacyPasswords } from "../../src/targets/better-auth/plugin.js";
 import type { TargetInstance } from "../../src/targets/types.js";
+import { startBetterAuthApp, type BetterAuthApp } from "./better-auth-app.js";
 
 const APP_SECRET = "authmigrate-2fa-test-secret-0123456789abcdef";
 const TOTP_SECRET = "JBSWY3DPEHPK3PXP"; // base32, as authenticator apps show it
@@ -80,7 +77,7 @@ const backends: [string, () => Promise<{ url: string; app: () => AppDb; drop: ()
 
 describe.each(backends)("better-auth target: TOTP secrets (twoFactor, %s)", (kind, open) => {
   let target: TargetInstance;
-  let server: http.Server;
+  let app: BetterAuthApp;
   let base: string;
   let appDb: AppDb;
   let drop: () => Promise<void>;
@@ -91,22 +88,12 @@ describe.each(backends)("better-auth target: TOTP secrets (twoFactor, %s)", (kin
     target = betterAuthTarget.create(betterAuthTarget.options.parse({ database: db.url, organizations: false, twoFactor: { secret: APP_SECRET } }), { cwd: "/" });
     await target.prepare();
     appDb = db.app();
-    const auth = betterAuth({
-      database: appDb.database,
-      secret: APP_SECRET,
-      baseURL: "http://127.0.0.1",
-      emailAndPassword: { enabled: true },
-      plugins: [twoFactor(), legacyPasswords()],
-      logger: { disabled: true },
-      telemetry: { enabled: false },
-    });
-    server = http.createServer(toNodeHandler(auth));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await startBetterAuthApp({ database: appDb.database as never, secret: APP_SECRET, plugins: [twoFactor(), legacyPasswords()] });
+    base = app.base;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await app?.close();
     await appDb?.close();
     await target?.close();
     await drop?.();

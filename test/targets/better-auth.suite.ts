@@ -2,16 +2,13 @@
  * One better-auth target suite, run against SQLite (better-auth.test.ts) and PostgreSQL
  * (better-auth.postgres.test.ts). Signs in through a real better-auth HTTP server.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import bcrypt from "bcryptjs";
-import { betterAuth } from "better-auth";
-import { toNodeHandler } from "better-auth/node";
 import { organization } from "better-auth/plugins/organization";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packHash } from "../../src/hashes/index.js";
 import { MigrationOrgSchema, MigrationUserSchema, type MigrationUser, type MigrationUserInput } from "../../src/model/user.js";
 import { betterAuthTarget } from "../../src/targets/better-auth/index.js";
+import { startBetterAuthApp, type BetterAuthApp } from "./better-auth-app.js";
 import { openDatabase, type BetterAuthDb } from "../../src/targets/better-auth/db.js";
 import { legacyPasswords } from "../../src/targets/better-auth/plugin.js";
 import type { TargetInstance, UserOutcome, UserWrite } from "../../src/targets/types.js";
@@ -257,7 +254,7 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
     });
 
     describe("sign-in through a real better-auth server with the legacyPasswords() plugin", () => {
-      let server: http.Server;
+      let baApp: BetterAuthApp;
       let base: string;
       let app: { close(): Promise<void> };
       const logs: string[] = [];
@@ -265,31 +262,20 @@ export function betterAuthSuite(name: string, setup: () => Promise<SuiteDb>, tea
       beforeAll(async () => {
         const appDb = env.appDatabase();
         app = appDb;
-        const auth = betterAuth({
+        baApp = await startBetterAuthApp({
           database: appDb.database as never,
-          secret: "authmigrate-test-secret-0123456789abcdef",
-          baseURL: "http://127.0.0.1",
-          emailAndPassword: { enabled: true },
           plugins: [organization(), legacyPasswords()],
           logger: { level: "debug", log: (level, message, ...args) => void logs.push([level, message, ...args].map((x) => JSON.stringify(x)).join(" ")) },
-          telemetry: { enabled: false },
         });
-        server = http.createServer(toNodeHandler(auth));
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        base = baApp.base;
       });
 
       afterAll(async () => {
-        await new Promise<void>((resolve) => server?.close(() => resolve()));
+        await baApp?.close();
         await app?.close();
       });
 
-      const signIn = (email: string, password: string) =>
-        fetch(`${base}/api/auth/sign-in/email`, {
-          method: "POST",
-          headers: { "content-type": "application/json", origin: base },
-          body: JSON.stringify({ email, password }),
-        });
+      const signIn = (email: string, password: string) => baApp.signIn(email, password);
 
       it.each([
         ["alice@example.com", "u-alice", PW.alice],

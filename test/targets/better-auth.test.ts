@@ -1,17 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
-import { betterAuth } from "better-auth";
-import { toNodeHandler } from "better-auth/node";
 import { admin } from "better-auth/plugins/admin";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrationOrgSchema, MigrationUserSchema } from "../../src/model/user.js";
 import { betterAuthTarget, DISABLED_BAN_REASON } from "../../src/targets/better-auth/index.js";
 import { isLegacyHash, legacyPasswords } from "../../src/targets/better-auth/plugin.js";
+import { startBetterAuthApp, type BetterAuthApp } from "./better-auth-app.js";
 import type { TargetInstance } from "../../src/targets/types.js";
 import { betterAuthSuite } from "./better-auth.suite.js";
 
@@ -47,7 +44,7 @@ describe("better-auth target with admin: true and idFormat: uuid (sqlite)", () =
   const adminDir = mkdtempSync(path.join(tmpdir(), "authmigrate-ba-admin-"));
   const file = path.join(adminDir, "auth.db");
   let target: TargetInstance;
-  let server: http.Server;
+  let app: BetterAuthApp;
   let base: string;
   let appDb: Database.Database;
 
@@ -55,34 +52,18 @@ describe("better-auth target with admin: true and idFormat: uuid (sqlite)", () =
     target = betterAuthTarget.create(betterAuthTarget.options.parse({ database: file, admin: true, idFormat: "uuid", organizations: false }), { cwd: "/" });
     await target.prepare();
     appDb = new Database(file);
-    const auth = betterAuth({
-      database: appDb,
-      secret: "authmigrate-test-secret-0123456789abcdef",
-      baseURL: "http://127.0.0.1",
-      emailAndPassword: { enabled: true },
-      advanced: { database: { generateId: "uuid" } },
-      plugins: [admin(), legacyPasswords()],
-      logger: { disabled: true },
-      telemetry: { enabled: false },
-    });
-    server = http.createServer(toNodeHandler(auth));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await startBetterAuthApp({ database: appDb, advanced: { database: { generateId: "uuid" } }, plugins: [admin(), legacyPasswords()] });
+    base = app.base;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await app?.close();
     appDb?.close();
     await target?.close();
     rmSync(adminDir, { recursive: true, force: true });
   });
 
-  const signIn = (email: string, password: string) =>
-    fetch(`${base}/api/auth/sign-in/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: base },
-      body: JSON.stringify({ email, password }),
-    });
+  const signIn = (email: string, password: string) => app.signIn(email, password);
 
   it("imports disabled users as banned, lifts only its own ban on update", async () => {
     const frank = MigrationUserSchema.parse({
