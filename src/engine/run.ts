@@ -22,6 +22,8 @@ import type { ForcedStrategy } from "./strategy.js";
 import { writeUsersReliably } from "./write-users.js";
 import { splitByBytes } from "./split-batch.js";
 import { openWriteBack, type WriteBack } from "../sources/write-back.js";
+import { targetKey } from "../ledger/index.js";
+import { historyNotices } from "./history-notice.js";
 
 export interface RunOptions {
   config: Config;
@@ -71,6 +73,8 @@ export interface RunReport {
   retryFile?: string;
   temporaryPasswordsFile?: string;
   rateLimiter?: Record<string, unknown>;
+  /** Things to read before trusting the counts (e.g. history-notice.ts). */
+  notices?: string[];
 }
 
 const reasonFamily = (r: string): string => r.split(":")[0]!;
@@ -106,6 +110,7 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
   if (!dryRun && !opts.shard) await withRetry(() => instance.prepare(), retry);
   const { map: orgTargetIds, summary: orgs } = await syncOrgs(session, dryRun || !!opts.shard, retry);
 
+  const notices = opts.shard ? [] : await historyNotices(ledger, targetKey(config.target));
   const source = opts.shard ? await opts.shard.openSource() : await openUserSource(config, session.cwd);
   const run = dryRun ? undefined : opts.shard ? { id: opts.shard.runId } : await ledger.startRun("run");
   const writer = dryRun ? undefined : new ReportWriter(path.resolve(session.cwd, config.run.outDir));
@@ -267,6 +272,7 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
     ...(writer ? { reportFile: writer.reportFile, retryFile: writer.retryFile } : {}),
     ...(strategies.temporary && !dryRun ? { temporaryPasswordsFile: tempPasswords.file } : {}),
     ...(session.limiter ? { rateLimiter: { ...session.limiter.snapshot() } } : {}),
+    ...(notices.length ? { notices } : {}),
   };
 }
 

@@ -164,6 +164,16 @@ export class PostgresLedger implements Ledger {
     return owners;
   }
 
+  async otherHistories(): Promise<{ target: string; users: number }[]> {
+    if ((await this.q("SELECT 1 FROM am_users WHERE target = $1 LIMIT 1", [this.target])).length) return [];
+    const type = this.target.split(":")[0]!;
+    const rows = await this.q<{ target: string; n: string }>(
+      "SELECT target, COUNT(*) AS n, MAX(updated_at) AS last FROM am_users WHERE target <> $1 AND left(target, $2) = $3 GROUP BY target ORDER BY last DESC",
+      [this.target, type.length + 1, `${type}:`],
+    );
+    return rows.map((r) => ({ target: r.target, users: Number(r.n) }));
+  }
+
   async summary(): Promise<LedgerSummary> {
     const users = await this.q<{ status: string; n: string }>("SELECT status, COUNT(*) AS n FROM am_users WHERE target = $1 GROUP BY status", [this.target]);
     const orgs = await this.q<{ status: string; n: string }>("SELECT status, COUNT(*) AS n FROM am_orgs WHERE target = $1 GROUP BY status", [this.target]);

@@ -147,6 +147,15 @@ export class SqliteLedger implements Ledger {
     return owners;
   }
 
+  async otherHistories(): Promise<{ target: string; users: number }[]> {
+    if (this.db.prepare("SELECT 1 FROM am_users WHERE target = ? LIMIT 1").get(this.target)) return [];
+    const type = this.target.split(":")[0]!;
+    const rows = this.db
+      .prepare("SELECT target, COUNT(*) AS n, MAX(updated_at) AS last FROM am_users WHERE target <> ? AND substr(target, 1, ?) = ? GROUP BY target ORDER BY last DESC")
+      .all(this.target, type.length + 1, `${type}:`) as { target: string; n: number }[];
+    return rows.map((r) => ({ target: r.target, users: Number(r.n) }));
+  }
+
   async summary(): Promise<LedgerSummary> {
     const users = this.db.prepare("SELECT status, COUNT(*) AS n FROM am_users WHERE target = ? GROUP BY status").all(this.target) as { status: string; n: number }[];
     const orgs = this.db.prepare("SELECT status, COUNT(*) AS n FROM am_orgs WHERE target = ? GROUP BY status").all(this.target) as { status: string; n: number }[];

@@ -96,5 +96,11 @@ export interface Ledger {
    */
   claimEmails(claims: readonly EmailClaim[]): Promise<Map<string, string>>;
   summary(): Promise<LedgerSummary>;
+  /**
+   * When this target key has no users yet: the other keys of the same target type that do, with
+   * their user counts (newest first). History is kept per target block (see ledger/index.ts
+   * targetKey), so an edited block — a changed rate setting, a rotated key — starts from nothing.
+   */
+  otherHistories(): Promise<{ target: string; users: number }[]>;
   close(): Promise<void>;
 }

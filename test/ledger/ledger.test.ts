@@ -97,3 +97,25 @@ describe("postgres ledger errors", () => {
     await ledger.close();
   });
 });
+
+describe.each(["sqlite", "postgres"])("%s ledger: otherHistories", (kind) => {
+  it("lists other keys of the same target type (with user counts) only while this key has no users", async () => {
+    const url = kind === "sqlite" ? path.join(tempDir(), "ledger.sqlite") : pgUrl;
+    const tag = Math.random().toString(36).slice(2, 8);
+    const old = openLedger(url, `calimatic${tag}:aaaaaaaaaaaa`, process.cwd());
+    const otherType = openLedger(url, `workos${tag}:bbbbbbbbbbbb`, process.cwd());
+    const edited = openLedger(url, `calimatic${tag}:cccccccccccc`, process.cwd());
+    const row = (id: string) => ({ externalId: id, email: null, digest: null, targetId: `T${id}`, status: "created" as const, reason: null, strategy: null });
+    const r1 = await old.startRun("run");
+    await old.recordUsers(r1.id, [row("1"), row("2"), row("3")]);
+    const r2 = await otherType.startRun("run");
+    await otherType.recordUsers(r2.id, [row("1")]);
+
+    expect(await edited.otherHistories()).toEqual([{ target: `calimatic${tag}:aaaaaaaaaaaa`, users: 3 }]);
+    expect(await old.otherHistories()).toEqual([]); // it has its own history
+    const r3 = await edited.startRun("run");
+    await edited.recordUsers(r3.id, [row("1")]);
+    expect(await edited.otherHistories()).toEqual([]);
+    for (const l of [old, otherType, edited]) await l.close();
+  });
+});

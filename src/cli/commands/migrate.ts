@@ -39,6 +39,7 @@ export function renderRunReport(r: RunReport): string {
       Object.entries({ total: c.total, created: c.created, updated: c.updated, unchanged: c.unchanged, skipped: c.skipped, failed: c.failed, ...(r.dryRun ? { would_create: c.would_create ?? 0, would_update: c.would_update ?? 0 } : {}) }).map(([k, v]) => [k, v ?? 0]),
     ),
   ];
+  for (const n of r.notices ?? []) lines.push(`note: ${n}`);
   if (r.orgs.total) lines.push(`organizations: ${r.orgs.total} (${r.orgs.created} created, ${r.orgs.existing} existing, ${r.orgs.failed.length} failed)`);
   const reasons = Object.entries(r.reasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) lines.push("reasons:", table(reasons.map(([k, v]) => [`  ${k}`, v])));
