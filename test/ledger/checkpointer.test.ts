@@ -5,6 +5,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { startCheckpointer } from "../../src/ledger/checkpointer.js";
 import { SqliteLedger } from "../../src/ledger/sqlite-ledger.js";
 import type { LedgerUserWrite } from "../../src/ledger/types.js";
 import { tempDir } from "../helpers.js";
@@ -31,5 +32,13 @@ describe("SqliteLedger backgroundCheckpoint", () => {
     const again = new SqliteLedger(file, "t");
     expect((await again.summary()).users.created).toBe(5000);
     await again.close();
+  });
+
+  it("a checkpoint thread that dies hands checkpoints back (onDeath), and close() still returns", async () => {
+    let died = false;
+    // The thread cannot open a database in a directory that does not exist: it fails at once.
+    const cp = startCheckpointer(path.join(tempDir(), "missing", "ledger.sqlite"), () => (died = true));
+    expect(await until(() => died, 5000)).toBe(true);
+    await cp.close();
   });
 });
