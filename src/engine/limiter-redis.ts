@@ -82,8 +82,8 @@ export interface SharedRateLimiterOptions {
   requestsPerSecond: number;
 }
 
-/** Loaded only when a run shares its limit through Redis (util/lazy-require.ts). */
-const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
+/** ioredis, loaded only when a limit is shared through Redis (util/lazy-require.ts); serve's rate-store uses it too. */
+export const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
 
 type ScriptRedis = Redis & {
   amAcquire(bucket: string, pause: string, rate: number, horizonMs: number): Promise<[number, number]>;

@@ -6,13 +6,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
-import type * as mysql from "mysql2/promise";
-import { lazyRequire } from "../util/lazy-require.js";
 import pg from "pg";
 import type { Config } from "../config/schema.js";
 import { AuthmigrateError } from "../errors.js";
 import { relationSql, type Dialect } from "../sources/keyset.js";
-import { mysqlDialect } from "../sources/mysql.js";
+import { mysqlDialect, mysqlDriver } from "../sources/mysql.js";
 import { pgDialect } from "../sources/postgres.js";
 import { sqliteDialect } from "../sources/sqlite.js";
 import { causeReason } from "../sources/db-url.js";
@@ -84,7 +82,7 @@ function pgRunner(url: string): Runner {
 }
 
 function mysqlRunner(url: string): Runner {
-  const pool = lazyRequire<typeof mysql>("mysql2/promise")().createPool({ uri: url, connectionLimit: 4, connectTimeout: 3000, supportBigNumbers: true, bigNumberStrings: false, dateStrings: ["DATE"], timezone: "Z" });
+  const pool = mysqlDriver().createPool({ uri: url, connectionLimit: 4, connectTimeout: 3000, supportBigNumbers: true, bigNumberStrings: false, dateStrings: ["DATE"], timezone: "Z" });
   return {
     dialect: mysqlDialect,
     all: async (sql, params) => (await pool.query({ sql, values: params }))[0] as Row[],

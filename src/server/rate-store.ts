@@ -10,8 +10,7 @@
  */
 import type { Redis } from "ioredis";
 import { errorMessage } from "../errors.js";
-import { describeRedis } from "../engine/limiter-redis.js";
-import { lazyRequire } from "../util/lazy-require.js";
+import { describeRedis, ioredis } from "../engine/limiter-redis.js";
 import type { Logger } from "./log.js";
 import { identifierKey, Lockout, type RateRule } from "./security.js";
 
@@ -46,7 +45,6 @@ return 0`;
 
 type HitRedis = Redis & { amRateHit(count: string, lock: string, max: number, windowMs: number, lockoutMs: number): Promise<number> };
 
-const ioredis = lazyRequire<typeof import("ioredis")>("ioredis");
 const TIMEOUT_MS = 250;
 
 /** Dashboard sign-in attempts per client address: token guessing is slowed down like hook passwords. */
@@ -57,7 +55,6 @@ export interface SharedLimits {
   identifier: RateLimitStore;
   /** The dashboard's `POST /login` (DASHBOARD_LOGIN_RULE). */
   dashboard: RateLimitStore;
-  describe(): string;
   /**
    * Settles once connected, or after the first failure / 2 s: commands are not queued while
    * disconnected, so a server that starts taking requests before this would count them locally.
@@ -140,7 +137,6 @@ export function redisLimits(url: string, rules: { perIp: RateRule; perIdentifier
     ip: store("ip", rules.perIp),
     identifier: store("id", rules.perIdentifier),
     dashboard: store("dash", DASHBOARD_LOGIN_RULE),
-    describe: () => where,
     ready,
     close: async () => {
       redis.disconnect();

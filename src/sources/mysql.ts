@@ -7,8 +7,8 @@ import { SqlKeysetSource } from "./sql-source.js";
 import type { MysqlSourceConfigSchema } from "./types.js";
 import { lazyRequire } from "../util/lazy-require.js";
 
-/** Loaded on the first connection (util/lazy-require.ts). */
-const driver = lazyRequire<typeof mysql>("mysql2/promise");
+/** mysql2, loaded on the first connection (util/lazy-require.ts); serve's legacy lookup uses it too. */
+export const mysqlDriver = lazyRequire<typeof mysql>("mysql2/promise");
 
 export type MysqlSourceConfig = z.infer<typeof MysqlSourceConfigSchema>;
 
@@ -51,7 +51,7 @@ export class MysqlSource extends SqlKeysetSource {
       let conn: mysql.Connection;
       try {
         // `uri` carries host/port/user/password/database and any ?ssl=… options.
-        conn = await driver().createConnection({
+        conn = await mysqlDriver().createConnection({
           uri: this.url,
           connectTimeout: 10_000,
           supportBigNumbers: true,

@@ -1,10 +1,6 @@
 import type tediousModule from "tedious";
 import type { ConnectionConfiguration } from "tedious";
-import { lazyRequire } from "../../util/lazy-require.js";
-import { cursorParam, toRecord, TypedParam, typeOfValue, type ColumnInfo } from "./params.js";
-
-/** tedious (and @azure/identity behind it) loads on the first SQL Server connection, not at start-up. */
-export const tedious = lazyRequire<typeof tediousModule>("tedious");
+import { cursorParam, tedious, toRecord, TypedParam, typeOfValue, type ColumnInfo } from "./params.js";
 
 /**
  * The part of a tedious Connection the source uses. Tests substitute a fake here — the only seam:

@@ -3,8 +3,8 @@ import { lazyRequire } from "../../util/lazy-require.js";
 import { displayValue, safeInteger } from "../values.js";
 
 type Types = typeof tediousModule.TYPES;
-/** tedious's TYPES, loaded with the driver on first use (see util/lazy-require.ts). */
-const types = lazyRequire<typeof tediousModule>("tedious");
+/** tedious (and @azure/identity behind it) loads on the first SQL Server connection, not at start-up. */
+export const tedious = lazyRequire<typeof tediousModule>("tedious");
 /** One of tedious's TYPES (Int, NVarChar, DateTime2, …). */
 export type DataType = Types[keyof Types];
 
@@ -39,7 +39,7 @@ export class TypedParam {
  * each page's index seek into a scan.
  */
 function concreteType(c: ColumnInfo): DataType | undefined {
-  const TYPES = types().TYPES;
+  const TYPES = tedious().TYPES;
   const len = c.dataLength;
   switch (c.type.name) {
     case "IntN":
@@ -64,7 +64,7 @@ function concreteType(c: ColumnInfo): DataType | undefined {
 
 /** Type from the JS value, when the column's type is unknown or not usable as a parameter. */
 export function typeOfValue(v: unknown): DataType {
-  const TYPES = types().TYPES;
+  const TYPES = tedious().TYPES;
   if (typeof v === "number") return Number.isInteger(v) ? (Math.abs(v) <= 2 ** 31 - 1 ? TYPES.Int : TYPES.BigInt) : TYPES.Float;
   if (typeof v === "bigint") return TYPES.BigInt;
   if (typeof v === "boolean") return TYPES.Bit;
@@ -75,7 +75,7 @@ export function typeOfValue(v: unknown): DataType {
 
 /** The cursor value of key column `c`: same SQL type, same precision/scale, full datetime2 precision. */
 export function cursorParam(raw: unknown, c: ColumnInfo | undefined): TypedParam {
-  const TYPES = types().TYPES;
+  const TYPES = tedious().TYPES;
   const type = (c && concreteType(c)) ?? typeOfValue(raw);
   const options: { precision?: number; scale?: number } = {};
   if (c?.precision !== undefined && (type === TYPES.Decimal || type === TYPES.Numeric)) options.precision = c.precision;

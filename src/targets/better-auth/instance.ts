@@ -340,6 +340,7 @@ export class BetterAuthInstance implements TargetInstance {
     const orgIds = this.resolveOrgs(w);
     const password = await passwordFor(w);
     const ban = await this.banUpdate(trx, targetId, user);
+    const roles = this.hasRole ? globalRoles(user) : undefined;
 
     await trx
       .updateTable("user")
@@ -350,7 +351,7 @@ export class BetterAuthInstance implements TargetInstance {
         image: user.profile.picture ?? null,
         updatedAt: h.date(new Date()),
         ...ban,
-        ...(this.hasRole && globalRoles(user) ? { role: globalRoles(user)! } : {}),
+        ...(roles ? { role: roles } : {}),
       })
       .where("id", "=", targetId)
       .execute();
