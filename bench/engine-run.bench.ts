@@ -10,17 +10,19 @@
  *
  * 3. The same 4 runs sharing ONE limit through Redis (`run.rateLimitRedis`), each declaring 50.
  *
- * Prints achieved request rate ÷ limit (goal ≥ 0.97 when the engine is not the bottleneck) and
- * the fraction of requests answered 429 (goal < 1%), from the simulator's own counters.
- * The simulator runs in this process (its stats are read directly).
+ * Prints achieved request rate ÷ limit (goal ≥ 0.97) and the fraction of requests answered 429
+ * (goal < 1%), from the simulator's own counters. The simulator stands in for a remote provider:
+ * it runs in its own process (bench/calimatic-child.mjs, built code), so its CPU is not the
+ * engine's; its counters come over IPC.
  */
+import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig } from "../src/config/load.js";
 import type { ConfigInput } from "../src/config/schema.js";
 import { runMigration, type RunReport } from "../src/engine/run.js";
-import { startCalimatic, type RunningCalimatic } from "../src/simulators/calimatic/index.js";
+import type { SimulatorStats } from "../src/simulators/kit.js";
 import { generateSynthetic } from "./synthetic.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -36,7 +38,7 @@ const legacy = path.join(dir, "legacy.db");
  * With resets, users without a hash (¼ of the synthetic data) get a reset email after the imports,
  * one `POST /users/{id}/reset-password` each, paced by the target's own `requestsPerSecond`.
  */
-function config(sim: RunningCalimatic, rateLimit: number, resets = false, rateLimitRedis?: string): ConfigInput {
+function config(sim: RemoteSimulator, rateLimit: number, resets = false, rateLimitRedis?: string): ConfigInput {
   return {
     source: { type: "sqlite", path: legacy, table: "Users", orderBy: ["Id"] },
     mapping: {
@@ -47,6 +49,50 @@ function config(sim: RunningCalimatic, rateLimit: number, resets = false, rateLi
     passwords: { reset: resets ? "missing" : "none", temporaryPasswordsFile: "out/temp.csv" },
     ledger: { url: "ledger.sqlite" },
     run: { batchSize: BATCH, concurrency: 4, rateLimit, outDir: "out", ...(rateLimitRedis ? { rateLimitRedis } : {}) },
+  };
+}
+
+interface RemoteSimulator {
+  url: string;
+  credentials: { clientId: string; clientSecret: string };
+  stats(): Promise<SimulatorStats>;
+  /** When each password-reset mail was sent (ms since epoch). */
+  resetTimes(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** Starts bench/calimatic-child.mjs (built code: `npm run bench:engine-run` builds first). */
+async function startSimulator(): Promise<RemoteSimulator> {
+  const child: ChildProcess = fork(path.resolve("bench/calimatic-child.mjs"), [String(LIMIT)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  type Msg = { type: "ready"; url: string; credentials: RemoteSimulator["credentials"] } | { type: "stats"; stats: SimulatorStats; resets: number[] };
+  const next = <T extends Msg["type"]>(type: T): Promise<Extract<Msg, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: Msg): void => {
+        if (m.type !== type) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(m as Extract<Msg, { type: T }>);
+      };
+      const onExit = (code: number | null): void => reject(new Error(`simulator exited (${code})`));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+  const ready = await next("ready");
+  const ask = async (): Promise<Extract<Msg, { type: "stats" }>> => {
+    const answer = next("stats");
+    child.send("stats");
+    return answer;
+  };
+  return {
+    url: ready.url,
+    credentials: ready.credentials,
+    stats: async () => (await ask()).stats,
+    resetTimes: async () => (await ask()).resets,
+    close: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.send("close");
+      await exited;
+    },
   };
 }
 
@@ -64,23 +110,28 @@ interface Measure {
 }
 
 /** Runs `fn` while sampling the simulator's counters: the rate is measured from the first to the last request. */
-async function measure(label: string, sim: RunningCalimatic, users: number, fn: () => Promise<RunReport[]>): Promise<Measure> {
-  const base = sim.stats();
+async function measure(label: string, sim: RemoteSimulator, users: number, fn: () => Promise<RunReport[]>): Promise<Measure> {
+  const base = await sim.stats();
   let first: number | undefined;
   let last = 0;
   let seen = base.requests;
-  const timer = setInterval(() => {
-    const n = sim.stats().requests;
-    if (n > seen) {
-      first ??= Date.now();
-      last = Date.now();
-      seen = n;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const n = (await sim.stats()).requests;
+      if (n > seen) {
+        first ??= Date.now();
+        last = Date.now();
+        seen = n;
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
-  }, 20);
+  })();
   const t0 = Date.now();
   const reports = await fn();
-  clearInterval(timer);
-  const s = sim.stats();
+  sampling = false;
+  await sampler;
+  const s = await sim.stats();
   const requests = s.requests - base.requests;
   const throttled = (s.byStatus[429] ?? 0) - (base.byStatus[429] ?? 0);
   const ok = Object.entries(s.byStatus).reduce((n, [k, v]) => n + (Number(k) >= 200 && Number(k) < 300 ? v - (base.byStatus[Number(k)] ?? 0) : 0), 0);
@@ -106,7 +157,7 @@ function print(m: Measure): void {
 }
 
 async function oneRun(resets: boolean, users: number): Promise<Measure> {
-  const sim = await startCalimatic({ rateLimit: LIMIT, bcryptCost: 4 });
+  const sim = await startSimulator();
   try {
     const cwd = mkdtempSync(path.join(dir, "single-"));
     const cfg = parseConfig(config(sim, LIMIT, resets));
@@ -115,7 +166,7 @@ async function oneRun(resets: boolean, users: number): Promise<Measure> {
     if (resets) {
       // The whole-run ratio above includes the import phase (CPU-bound, few requests); the resets
       // alone are what the target's limiter paces: their rate from the first to the last mail.
-      const at = sim.store.outbox.filter((x) => x.kind === "password_reset").map((x) => Date.parse(x.at));
+      const at = await sim.resetTimes();
       const span = (Math.max(...at) - Math.min(...at)) / 1000;
       if (at.length > 1 && span > 0) console.log(`${"  reset phase alone".padEnd(44)} ${String(at.length).padStart(7)} mails ${span.toFixed(1).padStart(6)} s  rate/limit ${((at.length - 1) / span / LIMIT).toFixed(3)}`);
     }
@@ -126,7 +177,7 @@ async function oneRun(resets: boolean, users: number): Promise<Measure> {
 }
 
 async function workers(perWorkerLimit: number, redis?: string): Promise<Measure> {
-  const sim = await startCalimatic({ rateLimit: LIMIT, bcryptCost: 4 });
+  const sim = await startSimulator();
   try {
     const cfg = parseConfig(config(sim, perWorkerLimit, false, redis));
     return await measure(`${WORKERS} runs, run.rateLimit ${perWorkerLimit} ${redis ? "shared in Redis" : "each"}`, sim, USERS, () =>

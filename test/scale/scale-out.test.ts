@@ -133,8 +133,13 @@ describe("scale-out: 4 workers, kill -9 two, one joins", () => {
 
     // One limit for all workers: no 1 s window above the limit + 5%, and the limit was reached
     // (otherwise this would prove nothing).
+    // Arrivals are timestamped on this test process's event loop: on a loaded 2-core CI machine a
+    // ~200 ms stall here bunches 3–4 requests (at 18/s) into the next second, so the 1 s window
+    // gets 15% slack and the 5 s window (where one stall is diluted) must stay within the limit.
+    // Without the shared limit the 4 workers would send 72/s.
     const peak = maxInWindow(sim.arrivals);
-    expect(peak).toBeLessThanOrEqual(Math.floor(LIMIT * 1.05));
+    expect(peak).toBeLessThanOrEqual(Math.floor(LIMIT * 1.15));
+    expect(maxInWindow(sim.arrivals, 5000)).toBeLessThanOrEqual(LIMIT * 5);
     expect(peak).toBeGreaterThanOrEqual(Math.floor(LIMIT * 0.75));
     expect(importSeconds).toBeGreaterThan(3);
 
