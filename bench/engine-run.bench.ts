@@ -9,6 +9,7 @@
  *    with the limit divided between them (`run.rateLimit: 50 / workers`).
  *
  * 3. The same 4 runs sharing ONE limit through Redis (`run.rateLimitRedis`), each declaring 50.
+ * BENCH_SCENARIOS picks some of them (imports, resets, workers, divided, redis).
  *
  * Prints achieved request rate ÷ limit (goal ≥ 0.97) and the fraction of requests answered 429
  * (goal < 1%), from the simulator's own counters. The simulator stands in for a remote provider:
@@ -197,14 +198,16 @@ console.log(`engine run bench: ${USERS} users, ${BATCH}-user batches, Calimatic 
 const t = Date.now();
 generateSynthetic(legacy, USERS);
 console.log(`generated ${USERS} legacy users in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+/** BENCH_SCENARIOS (comma-separated, default all): imports, resets, workers, divided, redis. */
+const scenarios = new Set((process.env.BENCH_SCENARIOS ?? "imports,resets,workers,divided,redis").split(","));
 try {
-  print(await oneRun(false, USERS));
+  if (scenarios.has("imports")) print(await oneRun(false, USERS));
   // Reset emails are one request per user: capped so the bench stays minutes, not hours.
-  print(await oneRun(true, Math.min(USERS, Number(process.env.BENCH_RESET_USERS ?? 10_000))));
-  print(await workers(LIMIT));
-  print(await workers(LIMIT / WORKERS));
+  if (scenarios.has("resets")) print(await oneRun(true, Math.min(USERS, Number(process.env.BENCH_RESET_USERS ?? 10_000))));
+  if (scenarios.has("workers")) print(await workers(LIMIT));
+  if (scenarios.has("divided")) print(await workers(LIMIT / WORKERS));
   // One limit for every run (run.rateLimitRedis): together they stay under it whatever each declares.
-  print(await workers(LIMIT, process.env.BENCH_REDIS ?? "redis://127.0.0.1:6379"));
+  if (scenarios.has("redis")) print(await workers(LIMIT, process.env.BENCH_REDIS ?? "redis://127.0.0.1:6379"));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

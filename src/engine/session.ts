@@ -19,12 +19,23 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(config: Config, cwd: string, signal?: AbortSignal): Promise<Session> {
+export interface SessionOptions {
+  signal?: AbortSignal;
+  /**
+   * A SQLite ledger runs its WAL checkpoints (and their fsyncs) in a worker thread (ledger/checkpointer.ts):
+   * for commands that write the ledger for a long time (`run`, `serve`). About a quarter of a run's
+   * ledger time on the main thread was checkpointing inside commits.
+   */
+  backgroundCheckpoint?: boolean;
+}
+
+export async function openSession(config: Config, cwd: string, opts: SessionOptions = {}): Promise<Session> {
+  const { signal } = opts;
   const declared = config.run.rateLimit ?? (await getTarget(config.target.type)).capabilities.rateLimit?.requestsPerSecond;
   // With run.rateLimitRedis every process migrating into this target shares one bucket (docs/scale-out.md).
   const limiter = createRunLimiter({ requestsPerSecond: declared, redis: config.run.rateLimitRedis, key: targetKey(config.target) });
   const { target, instance } = await createTarget(config.target, { cwd, ...(signal ? { signal } : {}), ...(limiter ? { limiter } : {}) });
-  const ledger = openLedger(config.ledger.url, targetKey(config.target), cwd);
+  const ledger = openLedger(config.ledger.url, targetKey(config.target), cwd, { backgroundCheckpoint: opts.backgroundCheckpoint ?? false });
   return {
     config,
     cwd,

@@ -44,6 +44,10 @@ export function startCheckpointer(file: string, onDeath: () => void, intervalMs 
     close: () => {
       // A thread that already died gets the message nowhere; `exited` has settled then anyway.
       closing = true;
+      // Unref'd while running (it must not keep a process alive), but waited for here: without a
+      // ref, a CLI whose last pending work is this close() exits before it settles (the demo
+      // stopped silently after `plan`).
+      worker.ref();
       worker.postMessage("close");
       return exited;
     },

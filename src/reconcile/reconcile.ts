@@ -34,7 +34,7 @@ export interface ReconcileOptions {
  * The summary is stored in the ledger database for the dashboard.
  */
 export async function reconcile(opts: ReconcileOptions): Promise<ReconcileReport> {
-  const session = await openSession(opts.config, opts.cwd, opts.signal);
+  const session = await openSession(opts.config, opts.cwd, opts.signal ? { signal: opts.signal } : {});
   try {
     return await reconcileInSession(session, opts);
   } finally {

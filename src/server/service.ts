@@ -88,12 +88,12 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
 
     let session: Session | undefined;
     let ledger: Ledger;
+    // A server: checkpoint fsyncs must not stall hook requests (ledger/checkpointer.ts).
     if (serve.jit) {
-      session = await openSession(config, cwd);
+      session = await openSession(config, cwd, { backgroundCheckpoint: true });
       closers.push(() => session!.close());
       ledger = session.ledger;
     } else {
-      // A server: checkpoint fsyncs must not stall hook requests (ledger/checkpointer.ts).
       ledger = openLedger(config.ledger.url, targetKey(config.target), cwd, { backgroundCheckpoint: true });
       closers.push(() => ledger.close());
     }

@@ -2,7 +2,8 @@
  * serve's ledger checkpoints its WAL from a worker thread (the fsync never lands inside a hook's
  * commit). The data must still reach the database file, and close() must leave nothing running.
  */
-import { statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { startCheckpointer } from "../../src/ledger/checkpointer.js";
@@ -40,5 +41,22 @@ describe("SqliteLedger backgroundCheckpoint", () => {
     const cp = startCheckpointer(path.join(tempDir(), "missing", "ledger.sqlite"), () => (died = true));
     expect(await until(() => died, 5000)).toBe(true);
     await cp.close();
+  });
+
+  it("a process whose last pending work is close() waits for it (the CLI printed nothing after `plan`)", () => {
+    const dir = tempDir();
+    const script = path.join(dir, "close-last.mts");
+    writeFileSync(
+      script,
+      `import { SqliteLedger } from ${JSON.stringify(path.resolve("src/ledger/sqlite-ledger.ts"))};
+const ledger = new SqliteLedger(${JSON.stringify(path.join(dir, "ledger.sqlite"))}, "t", { backgroundCheckpoint: true });
+await ledger.startRun("run");
+await ledger.close();
+console.log("after close");
+`,
+    );
+    // Throws on a non-zero exit (13: unsettled top-level await).
+    const out = execFileSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8" });
+    expect(out).toContain("after close");
   });
 });
