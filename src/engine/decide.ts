@@ -27,6 +27,8 @@ export function decide(
   owner: string | undefined,
   dupFail: boolean,
   ctx: DecideContext,
+  /** An intent left by a stopped run carries this user (engine/intents.ts): it may already be in the target. */
+  inFlight = false,
 ): Decision {
   const warnings: Issue[] = rec.issues.filter((i) => i.severity === "warning");
   const base = { location: rec.location, warnings, ...(rec.externalId ? { externalId: rec.externalId } : {}), ...(rec.raw.org ? { org: rec.raw.org } : {}) };
@@ -49,5 +51,5 @@ export function decide(
     if (!ctx.capabilities.update) return { ...common, kind: "unchanged", targetId: ledgerRow.targetId, reason: "changed_but_target_cannot_update" };
     return { ...common, kind: "update", targetId: ledgerRow.targetId, reason: "changed" };
   }
-  return { ...common, kind: "create", ...(ledgerRow?.status === "pending" ? { recovering: true } : {}) };
+  return { ...common, kind: "create", ...(inFlight || ledgerRow?.status === "pending" ? { recovering: true } : {}) };
 }

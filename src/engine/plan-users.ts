@@ -3,6 +3,7 @@ import type { MappedRecord } from "../mapping/map-user.js";
 import type { ClaimStore, DuplicateIndex } from "./claims.js";
 import { decide, type DecideContext } from "./decide.js";
 import type { Decision } from "./decision.js";
+import type { OpenIntents } from "./intents.js";
 
 async function* chunks<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
   let buf: T[] = [];
@@ -29,7 +30,7 @@ export function isClaimable(rec: MappedRecord, skipInactive: boolean): boolean {
  */
 export async function* planUsers(
   records: AsyncIterable<MappedRecord>,
-  opts: { ledger: Ledger; claims: ClaimStore; duplicates: DuplicateIndex | undefined; ctx: DecideContext; chunkSize: number },
+  opts: { ledger: Ledger; claims: ClaimStore; duplicates: DuplicateIndex | undefined; ctx: DecideContext; chunkSize: number; intents?: OpenIntents },
 ): AsyncGenerator<Decision[]> {
   for await (const chunk of chunks(records, opts.chunkSize)) {
     const ids = chunk.flatMap((r) => (r.externalId ? [r.externalId] : []));
@@ -48,7 +49,8 @@ export async function* planUsers(
     yield chunk.map((rec) => {
       const email = rec.user?.email;
       const dupFail = !!email && opts.duplicates?.winner(email) === null;
-      return decide(rec, rec.externalId ? known.get(rec.externalId) : undefined, email ? owners.get(email) : undefined, dupFail, opts.ctx);
+      const id = rec.externalId;
+      return decide(rec, id ? known.get(id) : undefined, email ? owners.get(email) : undefined, dupFail, opts.ctx, id !== undefined && opts.intents?.has(id) === true);
     });
   }
 }

@@ -24,6 +24,7 @@ import { splitByBytes } from "./split-batch.js";
 import { openWriteBack, type WriteBack } from "../sources/write-back.js";
 import { targetKey } from "../ledger/index.js";
 import { historyNotices } from "./history-notice.js";
+import { OpenIntents } from "./intents.js";
 
 export interface RunOptions {
   config: Config;
@@ -183,8 +184,10 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
     const batchSize = Math.min(config.run.batchSize, target.capabilities.maxBatchSize);
     const pool = new TaskPool(opts.concurrency ?? config.run.concurrency);
     const ctx = { config, targetType: target.id, capabilities: target.capabilities, forcedStrategy: forced };
+    // Requests a stopped run left unanswered: their users are looked up before anything is resent.
+    const intents = await OpenIntents.load(ledger);
 
-    for await (const decisions of planUsers(readFiltered(source), { ledger, claims, duplicates, ctx, chunkSize: batchSize })) {
+    for await (const decisions of planUsers(readFiltered(source), { ledger, claims, duplicates, ctx, chunkSize: batchSize, intents })) {
       const immediate: LedgerUserWrite[] = [];
       const writes: { d: Decision; w: UserWrite }[] = [];
       lookupFailed = undefined;
@@ -216,14 +219,18 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
         }
         writes.push({ d, w: toWrite(d, target.capabilities.orgs, orgTargetIds, tempPasswords) });
       }
-      // Intent before the request: a crash from here on leaves `pending` rows, resolved by lookup next run.
-      if (writes.length) immediate.push(...writes.map(({ d }) => ledgerRow(d, { status: "pending" })));
-      if (immediate.length) await ledger.recordUsers(run!.id, immediate);
-      await writeBack?.write(immediate.flatMap((r) => (r.targetId && r.status !== "failed" && r.status !== "pending" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));
+      // Users decided now (recorded, unchanged, skipped…) settle the open intents that carried them.
+      const writing = new Set(writes.map(({ d }) => d));
+      const settled = dryRun ? [] : intents.settle(decisions.flatMap((d) => (d.externalId && !writing.has(d) ? [d.externalId] : [])));
+      if (immediate.length || settled.length) await ledger.recordUsers(run!.id, immediate, settled);
+      await writeBack?.write(immediate.flatMap((r) => (r.targetId && r.status !== "failed" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));
       await writer?.flush();
       tracker.tick(decisions.length - writes.length);
       for (const part of writes.length ? splitByBytes(writes, target.capabilities.maxBatchBytes) : []) {
         await pool.push(async () => {
+          // Intent before the request, one row for all of it: a crash from here on leaves it open,
+          // and the next run looks these users up before resending (engine/intents.ts).
+          const intent = await ledger.recordIntent(run!.id, part.map((x) => x.w.user.externalId));
           const outcomes = await writeUsersReliably(instance, part.map((x) => x.w), { retry, userRounds: config.run.retries });
           const rows: LedgerUserWrite[] = [];
           for (const { d, w } of part) {
@@ -232,7 +239,7 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
             record(lineOf(d, o.status, { ...(o.targetId ? { targetId: o.targetId } : {}), ...(o.reason ? { reason: o.reason } : {}) }), o.retryable ?? false);
             if (canReset && o.status === "created" && o.targetId && wantsReset(d, resetPolicy)) toReset.push(o.targetId);
           }
-          await ledger.recordUsers(run!.id, rows);
+          await ledger.recordUsers(run!.id, rows, [intent, ...intents.settle(rows.map((r) => r.externalId))]);
           await writeBack?.write(rows.flatMap((r) => (r.targetId && r.status !== "failed" ? [{ externalId: r.externalId, targetId: r.targetId }] : [])));
           tracker.tick(part.length);
         });

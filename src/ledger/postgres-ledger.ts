@@ -1,9 +1,9 @@
 import pg from "pg";
 import { AuthmigrateError } from "../errors.js";
 import { parseDbUrl, unreachable, type DbTarget } from "../sources/db-url.js";
-import { countsByStatus, factParams, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
+import { countsByStatus, factParams, now, toLedgerIntent, toLedgerOrg, toLedgerUser, toRunRecord, type IntentRow, type OrgRow, type RunRow, type UserRow } from "./rows.js";
 import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL, USER_UPSERT_PARAMS } from "./schema-sql.js";
-import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
+import type { EmailClaim, Ledger, LedgerIntent, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
 
 const PAGE = 1000;
 
@@ -86,8 +86,8 @@ export class PostgresLedger implements Ledger {
     return new Map(rows.map((r) => [r.external_id, toLedgerUser(r)]));
   }
 
-  async recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void> {
-    if (rows.length === 0) return;
+  async recordUsers(runId: number, rows: readonly LedgerUserWrite[], settles: readonly number[] = []): Promise<void> {
+    if (rows.length === 0 && settles.length === 0) return;
     await this.init();
     const ts = now();
     const client = await this.pool.connect();
@@ -105,6 +105,7 @@ export class PostgresLedger implements Ledger {
         });
         await client.query(UPSERT_USER_SQL.replace("(%P%)", tuples.join(",")), values);
       }
+      if (settles.length) await client.query("DELETE FROM am_intents WHERE target = $1 AND id = ANY($2::bigint[])", [this.target, settles]);
       await client.query("COMMIT");
     } catch (e) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -112,6 +113,24 @@ export class PostgresLedger implements Ledger {
     } finally {
       client.release();
     }
+  }
+
+  async recordIntent(runId: number, externalIds: readonly string[]): Promise<number> {
+    const [row] = await this.q<{ id: string }>("INSERT INTO am_intents (target, run_id, external_ids, created_at) VALUES ($1, $2, $3, $4) RETURNING id", [
+      this.target,
+      runId,
+      JSON.stringify(externalIds),
+      now(),
+    ]);
+    return Number(row!.id);
+  }
+
+  async openIntents(): Promise<LedgerIntent[]> {
+    return (await this.q<IntentRow>("SELECT id, run_id, external_ids FROM am_intents WHERE target = $1 ORDER BY id", [this.target])).map(toLedgerIntent);
+  }
+
+  async clearIntents(ids: readonly number[]): Promise<void> {
+    if (ids.length) await this.q("DELETE FROM am_intents WHERE target = $1 AND id = ANY($2::bigint[])", [this.target, ids]);
   }
 
   async *listUsers(filter: { statuses?: readonly LedgerStatus[] } = {}): AsyncIterable<LedgerUser> {

@@ -1,4 +1,4 @@
-import type { LedgerOrg, LedgerStatus, LedgerUser, LedgerUserWrite, RunRecord } from "./types.js";
+import type { LedgerIntent, LedgerOrg, LedgerStatus, LedgerUser, LedgerUserWrite, RunRecord } from "./types.js";
 
 /** Row shapes as both SQL backends return them (snake_case). */
 export interface UserRow {
@@ -29,6 +29,16 @@ export function toLedgerUser(r: UserRow): LedgerUser {
     createdRun: r.created_run === null ? null : Number(r.created_run),
     updatedAt: r.updated_at,
   };
+}
+
+export interface IntentRow {
+  id: number | string;
+  run_id: number | string;
+  external_ids: string;
+}
+
+export function toLedgerIntent(r: IntentRow): LedgerIntent {
+  return { id: Number(r.id), runId: Number(r.run_id), externalIds: JSON.parse(r.external_ids) as string[] };
 }
 
 export interface OrgRow {

@@ -40,6 +40,14 @@ export const LEDGER_DDL = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (target, external_id)
    )`,
+  // One row per request in flight (ledger/types.ts recordIntent): the JSON array of its externalIds.
+  `CREATE TABLE IF NOT EXISTS am_intents (
+     id INTEGER PRIMARY KEY %AUTO%,
+     target TEXT NOT NULL,
+     run_id INTEGER NOT NULL,
+     external_ids TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
   `CREATE TABLE IF NOT EXISTS am_email_claims (
      target TEXT NOT NULL,
      email TEXT NOT NULL,

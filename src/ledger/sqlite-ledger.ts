@@ -2,10 +2,10 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { AuthmigrateError } from "../errors.js";
-import { countsByStatus, factParams, now, toLedgerOrg, toLedgerUser, toRunRecord, type OrgRow, type RunRow, type UserRow } from "./rows.js";
+import { countsByStatus, factParams, now, toLedgerIntent, toLedgerOrg, toLedgerUser, toRunRecord, type IntentRow, type OrgRow, type RunRow, type UserRow } from "./rows.js";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
-import type { EmailClaim, Ledger, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
+import type { EmailClaim, Ledger, LedgerIntent, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
 
 const CHUNK = 500; // keep IN (...) lists under SQLite's variable limit
 
@@ -24,7 +24,9 @@ export class SqliteLedger implements Ledger {
   private readonly upsertUser: Database.Statement;
   private readonly upsertOrg: Database.Statement;
   /** Built once: better-sqlite3's transaction() wrapper costs more than the one-row upsert a lazy hook writes. */
-  private readonly writeUsers: (runId: number, rows: readonly LedgerUserWrite[], ts: string) => void;
+  private readonly writeUsers: (runId: number, rows: readonly LedgerUserWrite[], ts: string, settles: readonly number[]) => void;
+  private readonly insertIntent: Database.Statement;
+  private readonly deleteIntent: Database.Statement;
   /** `getUsers` statements by number of ids (the lazy hooks ask for one user per request). */
   private readonly selectUsers = new Map<number, Database.Statement>();
 
@@ -61,10 +63,13 @@ export class SqliteLedger implements Ledger {
     }
     this.upsertUser = this.db.prepare(UPSERT_USER_SQL.replace("%P%", "?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?"));
     this.upsertOrg = this.db.prepare(UPSERT_ORG_SQL.replace("%P%", "?,?,?,?,?,?"));
-    this.writeUsers = this.db.transaction((runId: number, rows: readonly LedgerUserWrite[], ts: string) => {
+    this.insertIntent = this.db.prepare("INSERT INTO am_intents (target, run_id, external_ids, created_at) VALUES (?, ?, ?, ?)");
+    this.deleteIntent = this.db.prepare("DELETE FROM am_intents WHERE id = ? AND target = ?");
+    this.writeUsers = this.db.transaction((runId: number, rows: readonly LedgerUserWrite[], ts: string, settles: readonly number[]) => {
       for (const r of rows) {
         this.upsertUser.run(this.target, r.externalId, r.email, r.digest, r.targetId, r.status, r.reason, r.strategy, runId, r.status === "created" ? runId : null, ts, ts, ...factParams(r));
       }
+      for (const id of settles) this.deleteIntent.run(id, this.target);
     });
   }
 
@@ -100,8 +105,23 @@ export class SqliteLedger implements Ledger {
     return out;
   }
 
-  async recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void> {
-    this.writeUsers(runId, rows, now());
+  async recordUsers(runId: number, rows: readonly LedgerUserWrite[], settles: readonly number[] = []): Promise<void> {
+    this.writeUsers(runId, rows, now(), settles);
+  }
+
+  async recordIntent(runId: number, externalIds: readonly string[]): Promise<number> {
+    return Number(this.insertIntent.run(this.target, runId, JSON.stringify(externalIds), now()).lastInsertRowid);
+  }
+
+  async openIntents(): Promise<LedgerIntent[]> {
+    const rows = this.db.prepare("SELECT id, run_id, external_ids FROM am_intents WHERE target = ? ORDER BY id").all(this.target) as IntentRow[];
+    return rows.map(toLedgerIntent);
+  }
+
+  async clearIntents(ids: readonly number[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of ids) this.deleteIntent.run(id, this.target);
+    })();
   }
 
   async *listUsers(filter: { statuses?: readonly LedgerStatus[] } = {}): AsyncIterable<LedgerUser> {

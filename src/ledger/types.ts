@@ -3,7 +3,11 @@
  * with the target id, the outcome and a digest of what was sent. Resume = "everything not done";
  * re-runs compare digests; rollback reads it. Passwords and hashes are never stored here.
  */
-/** `pending` = intent recorded, request sent, outcome unknown (a crash here is resolved by lookup on the next run). */
+/**
+ * `pending` = intent recorded, request sent, outcome unknown (a crash here is resolved by lookup on
+ * the next run). Written per user by the lazy hooks and reconcile; `run` records its intents per
+ * request instead (`recordIntent`), so a user's row is written once, with its outcome.
+ */
 export type LedgerStatus = "pending" | "created" | "updated" | "skipped" | "failed" | "rolled_back";
 
 export interface LedgerUser {
@@ -67,6 +71,13 @@ export interface LedgerSummary {
   runs: RunRecord[];
 }
 
+/** A request's intent (see `Ledger.recordIntent`). */
+export interface LedgerIntent {
+  id: number;
+  runId: number;
+  externalIds: string[];
+}
+
 export interface EmailClaim {
   email: string;
   externalId: string;
@@ -82,8 +93,22 @@ export interface Ledger {
   /** Heartbeat of a running process (progress, rates, limiter snapshot) for the dashboard; JSON-safe values only. */
   runProgress(id: number, progress: Record<string, unknown>): Promise<void>;
   getUsers(externalIds: readonly string[]): Promise<Map<string, LedgerUser>>;
-  /** Upsert outcomes; `attempts` is incremented for every write. Atomic per call. */
-  recordUsers(runId: number, rows: readonly LedgerUserWrite[]): Promise<void>;
+  /**
+   * Upsert outcomes; `attempts` is incremented for every write. Atomic per call. `settles`: intents
+   * (from `recordIntent`) these outcomes answer, deleted in the same transaction.
+   */
+  recordUsers(runId: number, rows: readonly LedgerUserWrite[], settles?: readonly number[]): Promise<void>;
+  /**
+   * The intent of one request about to be sent: the externalIds it carries, one row for the whole
+   * request. Returns its id, for `recordUsers(…, settles)` once the answers are recorded. One left
+   * behind (kill -9, lost answer) is in `openIntents()` for the next run, which looks its users up
+   * before resending anything.
+   */
+  recordIntent(runId: number, externalIds: readonly string[]): Promise<number>;
+  /** Intents never settled (their runs crashed or were stopped mid-request), oldest first. */
+  openIntents(): Promise<LedgerIntent[]>;
+  /** Delete intents whose users have all been decided again. */
+  clearIntents(ids: readonly number[]): Promise<void>;
   /** Iterate users, optionally only some statuses (rollback, verify, retry). Streams in pages. */
   listUsers(filter?: { statuses?: readonly LedgerStatus[] }): AsyncIterable<LedgerUser>;
   getOrgs(): Promise<Map<string, LedgerOrg>>;

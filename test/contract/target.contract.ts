@@ -329,34 +329,42 @@ export function defineTargetContract(name: string, makeHarness: MakeHarness, opt
     });
 
     describe("resume-after-crash", () => {
-      contractCase("resume-after-crash", "crash after the intent (ledger: pending): the re-run recovers the users, no duplicates", async () => {
-        const ids = [1, 2, 3, 4, 5];
-        const { dir, h, instance } = await setup(ids);
-        const config = configFor(h);
-        // What a crashed run leaves: pending intents in the ledger, the users in the target, no answers recorded.
-        const ledger = openLedger(config.ledger.url, targetKey(config.target), dir);
-        const run = await ledger.startRun("run");
-        await ledger.recordUsers(
-          run.id,
-          ids.map((i) => ({ externalId: String(i), email: emailOf(i), digest: null, targetId: null, status: "pending" as const, reason: null, strategy: null })),
-        );
-        await ledger.close();
-        const crashed = await instance();
-        const written = await crashed.writeUsers(ids.map((i) => writeOf(userOf(i))));
-        expect(written.map((o) => o.status)).toEqual(ids.map(() => "created"));
-        await crashed.close();
+      // What a crashed run leaves: its request's intent (one ledger row for the request, as `run`
+      // writes it), or per-user `pending` rows (what the lazy hooks and reconcile write).
+      for (const left of ["an open intent", "pending rows"] as const) {
+        contractCase("resume-after-crash", `crash after the intent (ledger: ${left}): the re-run recovers the users, no duplicates`, async () => {
+          const ids = [1, 2, 3, 4, 5];
+          const { dir, h, instance } = await setup(ids);
+          const config = configFor(h);
+          // The users are in the target, no answers recorded.
+          const ledger = openLedger(config.ledger.url, targetKey(config.target), dir);
+          const run = await ledger.startRun("run");
+          if (left === "an open intent") await ledger.recordIntent(run.id, ids.map(String));
+          else
+            await ledger.recordUsers(
+              run.id,
+              ids.map((i) => ({ externalId: String(i), email: emailOf(i), digest: null, targetId: null, status: "pending" as const, reason: null, strategy: null })),
+            );
+          const crashed = await instance();
+          const written = await crashed.writeUsers(ids.map((i) => writeOf(userOf(i))));
+          expect(written.map((o) => o.status)).toEqual(ids.map(() => "created"));
+          await crashed.close();
 
-        const report = await runMigration({ config, cwd: dir });
-        expect(report.counts).toMatchObject({ total: 5, failed: 0 });
-        expect(report.counts.created! + report.counts.skipped!).toBe(5);
-        const lines = reportLines(report);
-        for (const [k, i] of ids.entries()) {
-          const line = lines.find((l) => l.externalId === String(i));
-          expect(line?.targetId, `user ${i} keeps the target id of the crashed write`).toBe(written[k]!.targetId);
-        }
-        expect(await (await instance()).countUsers()).toBe(5);
-        expectNoDuplicates(h, ids);
-      });
+          const report = await runMigration({ config, cwd: dir });
+          expect(report.counts).toMatchObject({ total: 5, failed: 0 });
+          expect(report.counts.created! + report.counts.skipped!).toBe(5);
+          const lines = reportLines(report);
+          for (const [k, i] of ids.entries()) {
+            const line = lines.find((l) => l.externalId === String(i));
+            expect(line?.targetId, `user ${i} keeps the target id of the crashed write`).toBe(written[k]!.targetId);
+          }
+          expect(await (await instance()).countUsers()).toBe(5);
+          expectNoDuplicates(h, ids);
+          // Every user of the intent was decided again: nothing is left for the next run to recover.
+          expect(await ledger.openIntents()).toEqual([]);
+          await ledger.close();
+        });
+      }
 
       contractCase("resume-after-crash", "users in the target, ledger knows nothing: the run links them, no duplicates", async () => {
         const ids = [1, 2, 3, 4, 5];

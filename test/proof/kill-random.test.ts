@@ -12,7 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCalimatic, type RunningCalimatic } from "../../src/simulators/calimatic/index.js";
 import { tempDir } from "../helpers.js";
-import { calimaticConfig, cli, consistency, demoOrgs, demoSource, demoWithOracle, prng, readLedger, storeSnapshot } from "./shared.js";
+import { calimaticConfig, cli, consistency, demoOrgs, demoSource, demoWithOracle, prng, openIntentUsers, readLedger, storeSnapshot } from "./shared.js";
 
 const USERS = 1500;
 const KILLS = Number(process.env.PROOF_KILLS ?? 10);
@@ -37,7 +37,7 @@ describe("proof: kill -9 at random points", () => {
     );
     const ledgerFile = path.join(dir, "ledger.sqlite");
 
-    const kills: { at: string; storeBefore: number; storeAfter: number; pendingAfter: number }[] = [];
+    const kills: { at: string; storeBefore: number; storeAfter: number; inFlightAfter: number }[] = [];
     let completedEarly = 0;
     for (let k = 0; k < KILLS; k++) {
       const before = sim.store.users.size;
@@ -68,7 +68,7 @@ describe("proof: kill -9 at random points", () => {
       child.kill("SIGKILL");
       const r = await done;
       expect(r.signal).toBe("SIGKILL");
-      kills.push({ at, storeBefore: before, storeAfter: sim.store.users.size, pendingAfter: readLedger(ledgerFile).filter((x) => x.status === "pending").length });
+      kills.push({ at, storeBefore: before, storeAfter: sim.store.users.size, inFlightAfter: openIntentUsers(ledgerFile) });
       await sleep(Math.round(rand() * 400)); // random pause before the restart
     }
 
@@ -84,6 +84,8 @@ describe("proof: kill -9 at random points", () => {
     const ledger = readLedger(ledgerFile);
     const cons = consistency(sim, ledger);
     expect(cons).toMatchObject({ duplicateEmails: [], duplicateExternalIds: [], withoutExternalId: 0, ledgerMissingInStore: [], ledgerWrongUser: [], storeNotInLedger: [], pending: 0 });
+    // Every intent a killed run left was settled by a later run.
+    expect(openIntentUsers(ledgerFile)).toBe(0);
     // Every user the ledger calls migrated exists, and every migrated legacy user has its ledger row.
     const migrated = ledger.filter((r) => r.target_id && ["created", "updated", "skipped"].includes(r.status));
     expect(new Set(migrated.map((r) => r.external_id))).toEqual(new Set(expected.keys()));
@@ -94,12 +96,12 @@ describe("proof: kill -9 at random points", () => {
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, migrated: expected.size, unprocessed: 0, targetUsers: expected.size, missingInTarget: [], duplicates: [] });
 
     const midMigration = kills.filter((x) => x.storeAfter > 0 && x.storeAfter < expected.size).length;
-    const withPending = kills.filter((x) => x.pendingAfter > 0).length;
+    const withInFlight = kills.filter((x) => x.inFlightAfter > 0).length;
     const recovered = ledger.filter((r) => r.reason === "recovered_after_crash" || r.reason === "already_imported").length;
     console.log(
-      `[proof:kill-random] seed ${SEED}: ${kills.length} kills (${midMigration} mid-import, ${withPending} left pending rows), completed early ${completedEarly}; ` +
+      `[proof:kill-random] seed ${SEED}: ${kills.length} kills (${midMigration} mid-import, ${withInFlight} left requests in flight), completed early ${completedEarly}; ` +
         `${recovered} users recovered after a crash; final run ${JSON.stringify(report.counts)}; store ${sim.store.users.size} = clean run ${expected.size}\n` +
-        kills.map((x, i) => `  kill ${i + 1} at ${x.at}: store ${x.storeBefore}→${x.storeAfter}, pending ${x.pendingAfter}`).join("\n"),
+        kills.map((x, i) => `  kill ${i + 1} at ${x.at}: store ${x.storeBefore}→${x.storeAfter}, in flight ${x.inFlightAfter}`).join("\n"),
     );
     expect(kills.length).toBe(KILLS);
     expect(midMigration).toBeGreaterThanOrEqual(Math.min(KILLS, 6));

@@ -60,6 +60,19 @@ export function readLedger(file: string): LedgerRow[] {
   }
 }
 
+/** Users carried by requests whose answers no run recorded yet (ledger am_intents). */
+export function openIntentUsers(file: string): number {
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'am_intents'").get();
+    if (!hasTable) return 0;
+    return (db.prepare("SELECT external_ids FROM am_intents").pluck().all() as string[]).reduce((n, ids) => n + (JSON.parse(ids) as string[]).length, 0);
+  } finally {
+    db.close();
+  }
+}
+
 export function readReport(file: string): Record<string, unknown>[] {
   return readFileSync(file, "utf8")
     .split("\n")
