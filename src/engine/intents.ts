@@ -28,11 +28,6 @@ export class OpenIntents {
     return new OpenIntents(await ledger.openIntents());
   }
 
-  /** How many users the open intents carry (bounded: the requests in flight when a run stopped). */
-  get size(): number {
-    return this.byUser.size;
-  }
-
   has(externalId: string): boolean {
     return this.byUser.has(externalId);
   }

@@ -129,10 +129,6 @@ export class PostgresLedger implements Ledger {
     return (await this.q<IntentRow>("SELECT id, run_id, external_ids FROM am_intents WHERE target = $1 ORDER BY id", [this.target])).map(toLedgerIntent);
   }
 
-  async clearIntents(ids: readonly number[]): Promise<void> {
-    if (ids.length) await this.q("DELETE FROM am_intents WHERE target = $1 AND id = ANY($2::bigint[])", [this.target, ids]);
-  }
-
   async *listUsers(filter: { statuses?: readonly LedgerStatus[] } = {}): AsyncIterable<LedgerUser> {
     const statuses = filter.statuses ?? [];
     let after = "";

@@ -118,12 +118,6 @@ export class SqliteLedger implements Ledger {
     return rows.map(toLedgerIntent);
   }
 
-  async clearIntents(ids: readonly number[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const id of ids) this.deleteIntent.run(id, this.target);
-    })();
-  }
-
   async *listUsers(filter: { statuses?: readonly LedgerStatus[] } = {}): AsyncIterable<LedgerUser> {
     const statuses = filter.statuses ?? [];
     const where = statuses.length ? ` AND status IN (${statuses.map(() => "?").join(",")})` : "";

@@ -105,10 +105,9 @@ export interface Ledger {
    * before resending anything.
    */
   recordIntent(runId: number, externalIds: readonly string[]): Promise<number>;
-  /** Intents never settled (their runs crashed or were stopped mid-request), oldest first. */
+  /** Intents never settled (their runs crashed or were stopped mid-request), oldest first. A later run settles them with `recordUsers`. */
   openIntents(): Promise<LedgerIntent[]>;
-  /** Delete intents whose users have all been decided again. */
-  clearIntents(ids: readonly number[]): Promise<void>;
+
   /** Iterate users, optionally only some statuses (rollback, verify, retry). Streams in pages. */
   listUsers(filter?: { statuses?: readonly LedgerStatus[] }): AsyncIterable<LedgerUser>;
   getOrgs(): Promise<Map<string, LedgerOrg>>;

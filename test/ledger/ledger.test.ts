@@ -40,6 +40,27 @@ describe.each(backends)("$name ledger", ({ open }) => {
     await ledger.close();
   });
 
+  it("keeps a request's intent until its outcomes settle it, per target key", async () => {
+    const key = `t-${Math.random()}`;
+    const ledger = await open(key);
+    const other = await open(`${key}-other`);
+    const run = await ledger.startRun("run");
+    const first = await ledger.recordIntent(run.id, ["1", "2"]);
+    const second = await ledger.recordIntent(run.id, ["3"]);
+    expect(await other.openIntents()).toEqual([]);
+    expect(await ledger.openIntents()).toEqual([
+      { id: first, runId: run.id, externalIds: ["1", "2"] },
+      { id: second, runId: run.id, externalIds: ["3"] },
+    ]);
+    // Another key cannot settle it; the outcomes of its users do, atomically with their rows.
+    await other.recordUsers(run.id, [], [first]);
+    await ledger.recordUsers(run.id, [{ externalId: "1", email: null, digest: "d", targetId: "T1", status: "created", reason: null, strategy: null }], [first]);
+    expect((await ledger.openIntents()).map((i) => i.id)).toEqual([second]);
+    expect((await ledger.getUsers(["1"])).get("1")).toMatchObject({ status: "created", targetId: "T1" });
+    await ledger.close();
+    await other.close();
+  });
+
   it("scopes rows by target key", async () => {
     const a = await open("target-a");
     const b = await open("target-b");

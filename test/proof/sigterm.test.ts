@@ -1,6 +1,6 @@
 /**
  * Proof (issue 5.4): SIGTERM in the middle of `run` stops gracefully — exit 143, every request
- * that completed is recorded (no `pending` row for a user Calimatic has), and the next `run`
+ * that completed is recorded (no request left open in the ledger), and the next `run`
  * finishes with every user exactly once.
  */
 import { writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCalimatic, type RunningCalimatic } from "../../src/simulators/calimatic/index.js";
 import { tempDir } from "../helpers.js";
-import { calimaticConfig, cli, consistency, demoOrgs, demoSource, demoWithOracle, readLedger, readReport, storeSnapshot } from "./shared.js";
+import { calimaticConfig, cli, consistency, demoOrgs, demoSource, demoWithOracle, openIntentUsers, readLedger, readReport, storeSnapshot } from "./shared.js";
 
 const USERS = 1500;
 
@@ -40,11 +40,12 @@ describe("proof: SIGTERM mid-run", () => {
     const report = JSON.parse(r.stdout) as { interrupted: boolean; counts: Record<string, number>; reportFile: string };
     expect(report.interrupted).toBe(true);
 
-    // Every request that completed is in the ledger: no pending row for a user Calimatic holds,
-    // every Calimatic user has its ledger row, and the report lists each of them.
+    // Every request that was sent got its answer recorded: no intent left open, no pending row for
+    // a user Calimatic holds, every Calimatic user has its ledger row, and the report lists each of them.
     const afterStop = sim.store.users.size;
     const ledger = readLedger(ledgerFile);
     const inStore = new Set([...sim.store.users.values()].map((u) => u.externalId));
+    expect(openIntentUsers(ledgerFile)).toBe(0);
     expect(ledger.filter((x) => x.status === "pending" && inStore.has(x.external_id)).map((x) => x.external_id)).toEqual([]);
     const cons = consistency(sim, ledger);
     expect(cons).toMatchObject({ duplicateEmails: [], duplicateExternalIds: [], ledgerMissingInStore: [], ledgerWrongUser: [], storeNotInLedger: [] });
