@@ -86,7 +86,7 @@ function bump(map: Record<string, number>, key: string | undefined): void {
 
 /** Source → mapping → validation → dedupe → ledger → target, streaming, resumable. Never throws for one bad user. */
 export async function runMigration(opts: RunOptions): Promise<RunReport> {
-  const session = await openSession(opts.config, opts.cwd, { backgroundCheckpoint: true });
+  const session = await openSession(opts.config, opts.cwd, { backgroundCheckpoint: !opts.dryRun });
   try {
     return await runInSession(session, opts);
   } finally {
