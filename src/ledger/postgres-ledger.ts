@@ -2,7 +2,7 @@ import pg from "pg";
 import { AuthmigrateError } from "../errors.js";
 import { parseDbUrl, unreachable, type DbTarget } from "../sources/db-url.js";
 import { countsByStatus, factParams, now, toLedgerIntent, toLedgerOrg, toLedgerUser, toRunRecord, type IntentRow, type OrgRow, type RunRow, type UserRow } from "./rows.js";
-import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL, USER_UPSERT_PARAMS } from "./schema-sql.js";
+import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL, USER_UPSERT_PARAMS, inFlightSql } from "./schema-sql.js";
 import type { EmailClaim, Ledger, LedgerIntent, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
 
 const PAGE = 1000;
@@ -198,9 +198,10 @@ export class PostgresLedger implements Ledger {
     );
     const runs = await this.q<RunRow>("SELECT * FROM am_runs WHERE target = $1 ORDER BY id DESC LIMIT 10", [this.target]);
     const [linked] = await this.q<{ n: string }>("SELECT COUNT(*) AS n FROM am_users WHERE target = $1 AND status = 'skipped' AND target_id IS NOT NULL", [this.target]);
+    const [inFlight] = await this.q<{ n: string }>(inFlightSql("postgres"), [this.target]);
     return {
       target: this.target,
-      users: countsByStatus(users),
+      users: countsByStatus(users, inFlight!.n),
       linked: Number(linked!.n),
       orgs: countsByStatus(orgs),
       reasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.n) })),

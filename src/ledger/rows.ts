@@ -74,9 +74,11 @@ export function toRunRecord(r: RunRow): RunRecord {
   };
 }
 
-export function countsByStatus(rows: { status: string; n: number | string }[]): Record<LedgerStatus, number> {
+/** `inFlight`: users of open intents without a row (ledger/schema-sql.ts inFlightSql), counted as `pending`. */
+export function countsByStatus(rows: { status: string; n: number | string }[], inFlight: number | string = 0): Record<LedgerStatus, number> {
   const out: Record<LedgerStatus, number> = { pending: 0, created: 0, updated: 0, skipped: 0, failed: 0, rolled_back: 0 };
   for (const r of rows) out[r.status as LedgerStatus] = Number(r.n);
+  out.pending += Number(inFlight);
   return out;
 }
 

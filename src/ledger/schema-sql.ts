@@ -93,6 +93,20 @@ export const UPSERT_USER_SQL = `
     org = COALESCE(excluded.org, am_users.org),
     hash_format = COALESCE(excluded.hash_format, am_users.hash_format)`;
 
+/**
+ * Users carried by open intents (requests sent, answers not recorded yet) that have no ledger row:
+ * summaries count them as `pending` (in flight), as the per-user `pending` rows used to be. Users
+ * with a row keep their row's status. One parameter: the target key. Open intents are bounded by
+ * the requests in flight, so this stays cheap.
+ */
+export function inFlightSql(dialect: "sqlite" | "postgres"): string {
+  return dialect === "sqlite"
+    ? `SELECT COUNT(DISTINCT j.value) AS n FROM am_intents i, json_each(i.external_ids) j
+        WHERE i.target = ? AND NOT EXISTS (SELECT 1 FROM am_users u WHERE u.target = i.target AND u.external_id = j.value)`
+    : `SELECT COUNT(DISTINCT j.id) AS n FROM am_intents i CROSS JOIN LATERAL jsonb_array_elements_text(i.external_ids::jsonb) AS j(id)
+        WHERE i.target = $1 AND NOT EXISTS (SELECT 1 FROM am_users u WHERE u.target = i.target AND u.external_id = j.id)`;
+}
+
 export const UPSERT_ORG_SQL = `
   INSERT INTO am_orgs (target, external_id, target_id, status, reason, updated_at)
   VALUES (%P%)

@@ -4,7 +4,7 @@ import path from "node:path";
 import { AuthmigrateError } from "../errors.js";
 import { countsByStatus, factParams, now, toLedgerIntent, toLedgerOrg, toLedgerUser, toRunRecord, type IntentRow, type OrgRow, type RunRow, type UserRow } from "./rows.js";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
-import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL } from "./schema-sql.js";
+import { LEDGER_ADDED_COLUMNS, LEDGER_DDL, UPSERT_ORG_SQL, UPSERT_USER_SQL, inFlightSql } from "./schema-sql.js";
 import type { EmailClaim, Ledger, LedgerIntent, LedgerOrg, LedgerStatus, LedgerSummary, LedgerUser, LedgerUserWrite, RunKind, RunRecord } from "./types.js";
 
 const CHUNK = 500; // keep IN (...) lists under SQLite's variable limit
@@ -181,9 +181,10 @@ export class SqliteLedger implements Ledger {
       .all(this.target) as { reason: string; n: number }[];
     const runs = this.db.prepare("SELECT * FROM am_runs WHERE target = ? ORDER BY id DESC LIMIT 10").all(this.target) as RunRow[];
     const linked = this.db.prepare("SELECT COUNT(*) AS n FROM am_users WHERE target = ? AND status = 'skipped' AND target_id IS NOT NULL").pluck().get(this.target) as number;
+    const inFlight = this.db.prepare(inFlightSql("sqlite")).pluck().get(this.target) as number;
     return {
       target: this.target,
-      users: countsByStatus(users),
+      users: countsByStatus(users, inFlight),
       linked,
       orgs: countsByStatus(orgs),
       reasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.n) })),

@@ -48,6 +48,9 @@ describe.each(backends)("$name ledger", ({ open }) => {
     const first = await ledger.recordIntent(run.id, ["1", "2"]);
     const second = await ledger.recordIntent(run.id, ["3"]);
     expect(await other.openIntents()).toEqual([]);
+    // Users of requests in flight count as pending (in flight) until their answers are recorded.
+    expect((await ledger.summary()).users.pending).toBe(3);
+    expect((await other.summary()).users.pending).toBe(0);
     expect(await ledger.openIntents()).toEqual([
       { id: first, runId: run.id, externalIds: ["1", "2"] },
       { id: second, runId: run.id, externalIds: ["3"] },
@@ -56,6 +59,7 @@ describe.each(backends)("$name ledger", ({ open }) => {
     await other.recordUsers(run.id, [], [first]);
     await ledger.recordUsers(run.id, [{ externalId: "1", email: null, digest: "d", targetId: "T1", status: "created", reason: null, strategy: null }], [first]);
     expect((await ledger.openIntents()).map((i) => i.id)).toEqual([second]);
+    expect((await ledger.summary()).users).toMatchObject({ pending: 1, created: 1 });
     expect((await ledger.getUsers(["1"])).get("1")).toMatchObject({ status: "created", targetId: "T1" });
     await ledger.close();
     await other.close();

@@ -7,6 +7,7 @@ import { buildStatus, pct, type HealthFacts, type MigrationStatus } from "../../
 import { LAZY_REASON } from "../lazy.js";
 import type { Ledger, LedgerSummary } from "../../ledger/types.js";
 import type { ReadDb } from "./db.js";
+import { inFlightSql } from "../../ledger/schema-sql.js";
 
 export interface DashboardSource {
   ledger: Ledger;
@@ -83,7 +84,7 @@ interface Aggregate {
  */
 export async function aggregate(s: DashboardSource): Promise<Aggregate> {
   const migrated = `${DONE_SQL} AND target_id IS NOT NULL`;
-  const [rows, orgRows] = await Promise.all([
+  const [rows, orgRows, [inFlight]] = await Promise.all([
     s.db.all<Record<string, unknown>>(
       `SELECT status, COUNT(*) AS n,
               SUM(CASE WHEN target_id IS NOT NULL THEN 1 ELSE 0 END) AS with_target,
@@ -95,6 +96,8 @@ export async function aggregate(s: DashboardSource): Promise<Aggregate> {
       [s.target],
     ),
     s.db.all<{ status: string; n: number | string }>("SELECT status, COUNT(*) AS n FROM am_orgs WHERE target = ? GROUP BY status", [s.target]),
+    // A ledger last opened by an older version has no intents table until a run or serve opens it.
+    s.db.hasTable("am_intents").then((has) => (has ? s.db.all<{ n: number | string }>(inFlightSql(s.db.kind), [s.target]) : [])),
   ]);
   const users: LedgerSummary["users"] = { pending: 0, created: 0, updated: 0, skipped: 0, failed: 0, rolled_back: 0 };
   const orgs: LedgerSummary["orgs"] = { ...users };
@@ -113,6 +116,8 @@ export async function aggregate(s: DashboardSource): Promise<Aggregate> {
     f.org += n(r.org);
   }
   for (const r of orgRows) orgs[r.status as keyof typeof orgs] = n(r.n);
+  // Users of requests in flight that have no row yet (ledger/schema-sql.ts inFlightSql).
+  users.pending += n(inFlight?.n ?? 0);
   return {
     summary: { users, linked, orgs },
     lazy,
