@@ -18,7 +18,7 @@ export interface RecordingCalimatic {
 }
 
 export async function startRecordingCalimatic(opts: { latencyMs?: number } = {}): Promise<RecordingCalimatic> {
-  const store = new CalimaticStore({ bcryptCost: 4 });
+  const store = new CalimaticStore({ bcryptCost: 4, recordImports: true });
   const arrivals: number[] = [];
   const record: MiddlewareHandler = async (c, next) => {
     if (c.req.method === "POST" && c.req.path.endsWith("/users/import")) {

@@ -23,7 +23,7 @@ const BCRYPT_2Y = "$2y$10$acP1AZs.YWSL623jzZ34JeSP2EWu279XoQ6/sBvaH2ZlZdoMl0fDK"
 
 let sim: RunningCalimatic;
 beforeAll(async () => {
-  sim = await startCalimatic({ bcryptCost: 4 });
+  sim = await startCalimatic({ bcryptCost: 4, recordImports: true });
 });
 afterAll(async () => {
   await sim.close();

@@ -21,6 +21,8 @@ export interface CalimaticSimulatorOptions extends SimulatorStartOptions {
   bcryptCost?: number;
   /** Bucket size of the rate limiter (default: one second worth of requests, at least 1). */
   rateLimitBurst?: number;
+  /** Keep every import request body in `store.imports` (store.ts StoreOptions). */
+  recordImports?: boolean;
 }
 
 export interface RunningCalimatic extends RunningSimulator {
@@ -39,7 +41,7 @@ const errorBody = (code: string, message: string) => ({ success: false, error: {
 
 export async function startCalimatic(opts: CalimaticSimulatorOptions = {}): Promise<RunningCalimatic> {
   const credentials = { ...DEFAULT_CREDENTIALS, ...(opts.credentials ?? {}) } as CalimaticCredentials & Record<string, string>;
-  const store = new CalimaticStore({ ...(opts.bcryptCost !== undefined ? { bcryptCost: opts.bcryptCost } : {}) });
+  const store = new CalimaticStore({ ...(opts.bcryptCost !== undefined ? { bcryptCost: opts.bcryptCost } : {}), recordImports: opts.recordImports ?? false });
   const counter = statusCounter();
   const f = faults({
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),

@@ -104,6 +104,12 @@ export interface StoreOptions {
   /** bcrypt cost used when the simulator hashes (temporary passwords, PBKDF2 upgrade). Default 10. */
   bcryptCost?: number;
   now?: () => Date;
+  /**
+   * Keep a copy of every import request body in `imports` (tests assert on what the target sent).
+   * Off by default: a rehearsal of a million users (`authmigrate simulate calimatic`) would keep
+   * every body it ever received.
+   */
+  recordImports?: boolean;
 }
 
 export class CalimaticStore {
@@ -112,13 +118,15 @@ export class CalimaticStore {
   readonly sessions = new Map<string, SimSession>();
   /** Emails the platform "sent" (reset-password, invites). */
   readonly outbox: OutboxMail[] = [];
-  /** Every import request body as received (tests assert on what the target sent). */
+  /** Every import request body as received, with `recordImports` (tests assert on what the target sent). */
   readonly imports: ImportRequest[] = [];
+  private readonly recordImports: boolean;
   private readonly bcryptCost: number;
   private readonly now: () => Date;
 
   constructor(opts: StoreOptions = {}) {
     this.bcryptCost = opts.bcryptCost ?? 10;
+    this.recordImports = opts.recordImports ?? false;
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -225,7 +233,7 @@ export class CalimaticStore {
     // Import defaults (seed: "migration-friendly defaults (sendInviteEmails: false, skipExisting: true)").
     const skipExisting = b.skipExisting === undefined ? true : b.skipExisting === true;
     const sendInvites = b.sendInviteEmails === true;
-    this.imports.push(structuredClone(b) as unknown as ImportRequest);
+    if (this.recordImports) this.imports.push(structuredClone(b) as unknown as ImportRequest);
 
     const result: ImportResult = { total: b.users.length, created: 0, updated: 0, skipped: 0, failed: 0, message: "", errors: [], users: [] };
     for (const [index, raw] of b.users.entries()) {
