@@ -13,6 +13,13 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { retries: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
 
+/**
+ * For a target's reads made one request at a time (lookups, lists): each request is retried on
+ * its own, so one 429 among fifty lookups does not send all fifty again (engine/run.ts wraps the
+ * whole lookupUsers call, which would redo the lookups that succeeded and meet the limit again).
+ */
+export const READ_RETRY: RetryOptions = { retries: 4, baseDelayMs: 250, maxDelayMs: 30_000 };
+
 /** Retryable = an AuthmigrateError marked retryable (targets classify their errors), or a network error. */
 export function isRetryable(e: unknown): boolean {
   if (isAuthmigrateError(e)) return e.retryable;

@@ -228,6 +228,22 @@ describe("calimatic target: writeUsers", () => {
     }
   });
 
+  it("lookups of more users than the rate limit's burst: each 429 is retried alone, every user is found", async () => {
+    // A run that restarts after a crash looks up every user of the requests left in flight before
+    // resending. Retried as one unit, 30 lookups against a burst of 10 met the limit on every
+    // attempt, and the run then wrote those users blind.
+    const limited = await startCalimatic({ rateLimit: 10, bcryptCost: 4 });
+    try {
+      const users = Array.from({ length: 30 }, (_, i) => write({ externalId: String(i + 1) }));
+      await limited.store.importUsers({ users: users.map((w) => ({ email: w.user.email, firstName: "Jane", lastName: "Smith", externalId: w.user.externalId })) });
+      const found = await instance({ concurrency: 4 }, limited).lookupUsers(users.map((w) => w.user));
+      expect([...found.keys()].sort((a, b) => Number(a) - Number(b))).toEqual(users.map((w) => w.user.externalId));
+      expect(limited.stats().byStatus[429]).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("without importsPerSecond, imports go through the run's shared limiter; other calls do not", async () => {
     const seen: string[] = [];
     const limiter = { acquire: async () => void seen.push("acquire"), observe: (r: { status: number }) => void seen.push(`observe:${r.status}`) };

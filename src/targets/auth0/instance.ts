@@ -7,6 +7,7 @@ import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOut
 import type { Auth0Options } from "./index.js";
 import { AUTH0_FILE_MAX, auth0UserId, roundsByEmail, splitByBytes, toImportUser, type PreparedUser, type RecordOptions } from "./records.js";
 import { mapLimit } from "../../util/map-limit.js";
+import { READ_RETRY, withRetry } from "../../engine/retry.js";
 
 export interface Auth0Job {
   id: string;
@@ -295,11 +296,16 @@ export class Auth0Instance implements TargetInstance {
     return list.find(inConnection);
   }
 
+  /** One read request, retried on its own (429, 5xx, timeouts): see READ_RETRY. */
+  private read<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, { ...READ_RETRY, ...(this.ctx.signal ? { signal: this.ctx.signal } : {}) });
+  }
+
   async lookupUsers(users: MigrationUser[]): Promise<Map<string, { targetId: string; matchedBy: "externalId" | "email" }>> {
     const out = new Map<string, { targetId: string; matchedBy: "externalId" | "email" }>();
     await mapLimit(users, 4, async (u) => {
       if (u.email) {
-        const found = await this.findByEmail(u.email.toLowerCase());
+        const found = await this.read(() => this.findByEmail(u.email!.toLowerCase()));
         if (found) {
           out.set(u.externalId, { targetId: found.user_id, matchedBy: found.app_metadata?.[this.opts.externalIdKey] === u.externalId ? "externalId" : "email" });
           return;
@@ -307,7 +313,7 @@ export class Auth0Instance implements TargetInstance {
       }
       const id = this.ourId(u);
       if (id) {
-        const view = await this.rawUser(id);
+        const view = await this.read(() => this.rawUser(id));
         if (view && view.app_metadata?.[this.opts.externalIdKey] === u.externalId) out.set(u.externalId, { targetId: id, matchedBy: "externalId" });
       }
     });

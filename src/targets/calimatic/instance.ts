@@ -6,6 +6,7 @@ import { CalimaticApi, type CalimaticUser, type ImportItem } from "./client.js";
 import { MIGRATED_BY, isOurs, mapImportResponse, toImportItem, toOutcome, toView, type RawOutcome } from "./map.js";
 import type { CalimaticTargetOptions } from "./options.js";
 import { mapLimit } from "../../util/map-limit.js";
+import { READ_RETRY, withRetry } from "../../engine/retry.js";
 
 export const CALIMATIC_MAX_BATCH = 500;
 
@@ -134,6 +135,11 @@ export class CalimaticInstance implements TargetInstance {
     });
   }
 
+  /** One read request, retried on its own (429, 5xx, timeouts): see READ_RETRY. */
+  private read<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, { ...READ_RETRY, ...(this.ctx.signal ? { signal: this.ctx.signal } : {}) });
+  }
+
   /** By externalId (simulator extension `GET /users?externalId=`; skipped when the API has no such list), then by email (seed's resolve). */
   private externalIdLookup = true;
 
@@ -142,7 +148,7 @@ export class CalimaticInstance implements TargetInstance {
     await mapLimit(users, this.options.concurrency, async (u) => {
       if (this.externalIdLookup) {
         try {
-          const hits = await this.api.findByExternalId(u.externalId);
+          const hits = await this.read(() => this.api.findByExternalId(u.externalId));
           if (hits.length === 1) return void found.set(u.externalId, { targetId: hits[0]!.id, matchedBy: "externalId" });
         } catch (e) {
           if (!(isAuthmigrateError(e) && (e.meta.status === 404 || e.meta.status === 405))) throw e;
@@ -150,7 +156,7 @@ export class CalimaticInstance implements TargetInstance {
         }
       }
       if (!u.email) return;
-      const hit = await this.api.resolve(u.email);
+      const hit = await this.read(() => this.api.resolve(u.email!));
       if (hit) found.set(u.externalId, { targetId: hit.id, matchedBy: "email" });
     });
     return found;

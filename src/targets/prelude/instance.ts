@@ -1,5 +1,5 @@
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors.js";
-import { withRetry } from "../../engine/retry.js";
+import { READ_RETRY, withRetry } from "../../engine/retry.js";
 import type { MigrationOrg, MigrationUser } from "../../model/user.js";
 import type { IdentifierOpResult, MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import { BATCH_LOOKUP_MAX, PreludeApi, isPreludeError, isStatus } from "./client.js";
@@ -13,7 +13,6 @@ type PerId = { targetId: string; ok: boolean; reason?: string };
 
 /** Consecutive retryable failures (429/5xx/timeouts) after which writeUsers stops sending for this call. */
 export const BREAKER_STREAK = 3;
-const READ_RETRY = { retries: 4, baseDelayMs: 250, maxDelayMs: 30_000 };
 
 /** `http_409:IdentifierAlreadyExists:…` — status, provider code and message, one line. */
 export function reasonOf(e: unknown): string {
