@@ -20,6 +20,11 @@ export const DEFAULT_RETRY: RetryOptions = { retries: 5, baseDelayMs: 250, maxDe
  */
 export const READ_RETRY: RetryOptions = { retries: 4, baseDelayMs: 250, maxDelayMs: 30_000 };
 
+/** One read request of a target, retried on its own with READ_RETRY (stops waiting when `signal` aborts). */
+export function retryRead<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  return withRetry(fn, { ...READ_RETRY, ...(signal ? { signal } : {}) });
+}
+
 /** Retryable = an AuthmigrateError marked retryable (targets classify their errors), or a network error. */
 export function isRetryable(e: unknown): boolean {
   if (isAuthmigrateError(e)) return e.retryable;

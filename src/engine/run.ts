@@ -22,7 +22,6 @@ import type { ForcedStrategy } from "./strategy.js";
 import { writeUsersReliably } from "./write-users.js";
 import { splitByBytes } from "./split-batch.js";
 import { openWriteBack, type WriteBack } from "../sources/write-back.js";
-import { targetKey } from "../ledger/index.js";
 import { historyNotices } from "./history-notice.js";
 import { OpenIntents } from "./intents.js";
 
@@ -111,7 +110,7 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
   if (!dryRun && !opts.shard) await withRetry(() => instance.prepare(), retry);
   const { map: orgTargetIds, summary: orgs } = await syncOrgs(session, dryRun || !!opts.shard, retry);
 
-  const notices = opts.shard ? [] : await historyNotices(ledger, targetKey(config.target));
+  const notices = opts.shard ? [] : await historyNotices(ledger, session.key);
   const source = opts.shard ? await opts.shard.openSource() : await openUserSource(config, session.cwd);
   const run = dryRun ? undefined : opts.shard ? { id: opts.shard.runId } : await ledger.startRun("run");
   const writer = dryRun ? undefined : new ReportWriter(path.resolve(session.cwd, config.run.outDir));

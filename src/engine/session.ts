@@ -14,6 +14,8 @@ export interface Session {
   target: Target;
   instance: TargetInstance;
   ledger: Ledger;
+  /** The target key the ledger (and a shared limiter) is scoped to: ledger/index.ts targetKey. */
+  key: string;
   /** The run's shared limiter (undefined when neither the target nor the config declares a rate). */
   limiter: AdaptiveRateLimiter | undefined;
   close(): Promise<void>;
@@ -31,17 +33,19 @@ export interface SessionOptions {
 
 export async function openSession(config: Config, cwd: string, opts: SessionOptions = {}): Promise<Session> {
   const { signal } = opts;
+  const key = targetKey(config.target);
   const declared = config.run.rateLimit ?? (await getTarget(config.target.type)).capabilities.rateLimit?.requestsPerSecond;
   // With run.rateLimitRedis every process migrating into this target shares one bucket (docs/scale-out.md).
-  const limiter = createRunLimiter({ requestsPerSecond: declared, redis: config.run.rateLimitRedis, key: targetKey(config.target) });
+  const limiter = createRunLimiter({ requestsPerSecond: declared, redis: config.run.rateLimitRedis, key });
   const { target, instance } = await createTarget(config.target, { cwd, ...(signal ? { signal } : {}), ...(limiter ? { limiter } : {}) });
-  const ledger = openLedger(config.ledger.url, targetKey(config.target), cwd, { backgroundCheckpoint: opts.backgroundCheckpoint ?? false });
+  const ledger = openLedger(config.ledger.url, key, cwd, { backgroundCheckpoint: opts.backgroundCheckpoint ?? false });
   return {
     config,
     cwd,
     target,
     instance,
     ledger,
+    key,
     limiter,
     async close() {
       await Promise.allSettled([instance.close(), ledger.close(), ...(limiter instanceof SharedRateLimiter ? [limiter.close()] : [])]);

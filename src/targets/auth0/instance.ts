@@ -7,7 +7,7 @@ import type { OrgOutcome, TargetContext, TargetInstance, TargetUserView, UserOut
 import type { Auth0Options } from "./index.js";
 import { AUTH0_FILE_MAX, auth0UserId, roundsByEmail, splitByBytes, toImportUser, type PreparedUser, type RecordOptions } from "./records.js";
 import { mapLimit } from "../../util/map-limit.js";
-import { READ_RETRY, withRetry } from "../../engine/retry.js";
+import { retryRead } from "../../engine/retry.js";
 
 export interface Auth0Job {
   id: string;
@@ -298,7 +298,7 @@ export class Auth0Instance implements TargetInstance {
 
   /** One read request, retried on its own (429, 5xx, timeouts): see READ_RETRY. */
   private read<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, { ...READ_RETRY, ...(this.ctx.signal ? { signal: this.ctx.signal } : {}) });
+    return retryRead(fn, this.ctx.signal);
   }
 
   async lookupUsers(users: MigrationUser[]): Promise<Map<string, { targetId: string; matchedBy: "externalId" | "email" }>> {

@@ -6,7 +6,7 @@ import { CalimaticApi, type CalimaticUser, type ImportItem } from "./client.js";
 import { MIGRATED_BY, isOurs, mapImportResponse, toImportItem, toOutcome, toView, type RawOutcome } from "./map.js";
 import type { CalimaticTargetOptions } from "./options.js";
 import { mapLimit } from "../../util/map-limit.js";
-import { READ_RETRY, withRetry } from "../../engine/retry.js";
+import { retryRead } from "../../engine/retry.js";
 
 export const CALIMATIC_MAX_BATCH = 500;
 
@@ -137,7 +137,7 @@ export class CalimaticInstance implements TargetInstance {
 
   /** One read request, retried on its own (429, 5xx, timeouts): see READ_RETRY. */
   private read<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, { ...READ_RETRY, ...(this.ctx.signal ? { signal: this.ctx.signal } : {}) });
+    return retryRead(fn, this.ctx.signal);
   }
 
   /** By externalId (simulator extension `GET /users?externalId=`; skipped when the API has no such list), then by email (seed's resolve). */

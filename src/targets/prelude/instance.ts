@@ -1,5 +1,5 @@
 import { AuthmigrateError, errorMessage, isAuthmigrateError } from "../../errors.js";
-import { READ_RETRY, withRetry } from "../../engine/retry.js";
+import { retryRead } from "../../engine/retry.js";
 import type { MigrationOrg, MigrationUser } from "../../model/user.js";
 import type { IdentifierOpResult, MirrorIdentifier, MirrorProfilePatch, OrgOutcome, TargetContext, TargetInstance, TargetUserRecord, TargetUserView, UserOutcome, UserWrite } from "../types.js";
 import { BATCH_LOOKUP_MAX, PreludeApi, isPreludeError, isStatus } from "./client.js";
@@ -57,7 +57,7 @@ export class PreludeInstance implements TargetInstance {
 
   /** Reads outside writeUsers retry here (the engine does not retry them). */
   private retry<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, { ...READ_RETRY, ...(this.ctx.signal ? { signal: this.ctx.signal } : {}) });
+    return retryRead(fn, this.ctx.signal);
   }
 
   /** One list call: checks the management key and the application id. */

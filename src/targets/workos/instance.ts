@@ -1,5 +1,5 @@
 import { AuthmigrateError, isAuthmigrateError } from "../../errors.js";
-import { READ_RETRY, withRetry } from "../../engine/retry.js";
+import { retryRead } from "../../engine/retry.js";
 import type { MigrationOrg, MigrationUser } from "../../model/user.js";
 import { HttpClient, type RateLimiter } from "../http/client.js";
 import type { HashCredential } from "../../model/user.js";
@@ -103,7 +103,7 @@ export class WorkosInstance implements TargetInstance {
 
   /** Reads outside writeUsers retry here (the engine does not retry them). */
   private retry<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, { ...READ_RETRY, ...(this.ctx.signal ? { signal: this.ctx.signal } : {}) });
+    return retryRead(fn, this.ctx.signal);
   }
 
   async prepare(): Promise<void> {
