@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../util/module-worker.js";
 import { AuthmigrateError } from "../errors.js";
 import type { PoolJob, PoolReply } from "./worker.js";
 
@@ -33,20 +32,9 @@ export function poolAvailable(): boolean {
   return scriptFound;
 }
 
-/**
- * Starts the worker script: dist/hashes/worker.js when built; when running from TypeScript sources
- * (vitest, tsx) a tiny bootstrap registers tsx's loader inside the worker, then imports worker.ts
- * (`execArgv: ["--import", "tsx"]` does not reach worker entry points on Node 20).
- */
+/** dist/hashes/worker.js when built, worker.ts through tsx from sources (util/module-worker.ts). */
 function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./worker.js", here), { stdout: false, stderr: false });
-  // tsx's ESM API (the import-condition file of "tsx/esm/api"); register() installs the TS hooks.
-  const tsxDir = dirname(createRequire(here).resolve("tsx/package.json"));
-  const tsxApi = pathToFileURL(join(tsxDir, "dist", "esm", "api", "index.mjs")).href;
-  const target = new URL("./worker.ts", here).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(code, { eval: true, stdout: false, stderr: false });
+  return startModuleWorker(import.meta.url, "worker", { stdout: false, stderr: false });
 }
 
 /**

@@ -6,23 +6,14 @@
  * The thread opens its own connections (inbox, legacy, ledger) from the same config; WAL mode lets
  * the main thread's inbox inserts and the thread's updates share the file.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../../util/module-worker.js";
 import { AuthmigrateError } from "../../errors.js";
 import type { LogEntry, Logger } from "../log.js";
 import type { ThreadData, ThreadMessage } from "./thread-entry.js";
 
 function startThread(data: ThreadData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./thread-entry.js", here), { workerData: data });
-  // From TypeScript sources (vitest, tsx): register tsx's loader inside the thread first (as src/hashes/pool.ts does).
-  const tsxDir = dirname(createRequire(here).resolve("tsx/package.json"));
-  const tsxApi = pathToFileURL(join(tsxDir, "dist", "esm", "api", "index.mjs")).href;
-  const target = new URL("./thread-entry.ts", here).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(code, { eval: true, workerData: data });
+  return startModuleWorker(import.meta.url, "thread-entry", { workerData: data });
 }
 
 /** The same face as WebhookWorker (start / kick / stop), backed by a thread. */
