@@ -2,12 +2,14 @@
  * npm run bench: 1M (and 3M) synthetic users from SQLite through source → mapping → validation →
  * ledger → file target, against a raw `SELECT *` scan of the same table measured in the same run.
  * Goals (docs/benchmarks.md): pipeline ≥ 50% of the raw scan; peak RSS < 300 MB and flat in N.
+ * BENCH_SIZES=1000000,3000000 (the default) picks the sizes; BENCH_EMAILS=shuffled gives emails an
+ * order unrelated to the ids, as real data has (bench/synthetic.ts).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { generateSynthetic } from "./synthetic.js";
+import { generateSynthetic, type EmailOrder } from "./synthetic.js";
 
 interface Result {
   mode: string;
@@ -18,6 +20,9 @@ interface Result {
 }
 
 const sizes = (process.env.BENCH_SIZES ?? "1000000,3000000").split(",").map(Number);
+// BENCH_EMAILS=shuffled: emails in an order unrelated to the ids, as in real data (bench/synthetic.ts).
+const emails = (process.env.BENCH_EMAILS ?? "ordered") as EmailOrder;
+if (emails !== "ordered" && emails !== "shuffled") throw new Error(`BENCH_EMAILS must be "ordered" or "shuffled", not "${String(emails)}"`);
 const child = path.resolve("bench/pipeline-child.mjs");
 
 function measure(mode: string, dir: string): Result {
@@ -25,11 +30,12 @@ function measure(mode: string, dir: string): Result {
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+console.log(`emails ${emails} (BENCH_EMAILS)`);
 console.log("size        raw scan/s   pipeline/s   ratio   scan RSS MB   pipeline RSS MB");
 for (const n of sizes) {
   const dir = mkdtempSync(path.join(tmpdir(), "am-bench-"));
   try {
-    generateSynthetic(path.join(dir, "legacy.db"), n);
+    generateSynthetic(path.join(dir, "legacy.db"), n, emails);
     const scan = measure("scan", dir);
     const pipe = measure("pipeline", dir);
     if (pipe.rows !== n) throw new Error(`pipeline processed ${pipe.rows} of ${n} rows`);
