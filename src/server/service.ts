@@ -88,18 +88,20 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
 
     let session: Session | undefined;
     let ledger: Ledger;
+    // Every ledger-side piece of serve (ledger, outbox, webhook linker) is scoped to this one key.
+    const key = targetKey(config.target);
     // A server: checkpoint fsyncs must not stall hook requests (ledger/checkpointer.ts).
     if (serve.jit) {
       session = await openSession(config, cwd, { backgroundCheckpoint: true });
       closers.push(() => session!.close());
       ledger = session.ledger;
     } else {
-      ledger = openLedger(config.ledger.url, targetKey(config.target), cwd, { backgroundCheckpoint: true });
+      ledger = openLedger(config.ledger.url, key, cwd, { backgroundCheckpoint: true });
       closers.push(() => ledger.close());
     }
     // /metrics' outbox gauge: the mirror outbox lives in the ledger database (apps enqueue, serve reports). Opened on first scrape.
     let outbox: OutboxStore | undefined;
-    setOutboxDepthProvider(async () => (await (outbox ??= openOutboxStore(config.ledger.url, targetKey(config.target), cwd)).depth()).pending);
+    setOutboxDepthProvider(async () => (await (outbox ??= openOutboxStore(config.ledger.url, key, cwd)).depth()).pending);
     closers.push(async () => {
       setOutboxDepthProvider(undefined);
       await outbox?.close();
@@ -111,7 +113,7 @@ export async function startService(config: Config, cwd: string, opts: StartOptio
     let webhooks: WebhookService | undefined;
     if (serve.webhooks) {
       const w = await openWebhooks({
-        config: serve.webhooks, source: config.source, ledgerUrl: config.ledger.url, ledger, ledgerTarget: targetKey(config.target), cwd,
+        config: serve.webhooks, source: config.source, ledgerUrl: config.ledger.url, ledger, ledgerTarget: key, cwd,
         log: opts.log ?? stderrLogger, ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
       webhooks = w;

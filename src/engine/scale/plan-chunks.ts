@@ -11,7 +11,6 @@
  * The pass streams (one page and one claim batch in memory), whatever the source size.
  */
 import { AuthmigrateError } from "../../errors.js";
-import { targetKey } from "../../ledger/index.js";
 import { mapUser } from "../../mapping/map-user.js";
 import { isClaimable } from "../plan-users.js";
 import { openUserSource } from "../read.js";
@@ -79,7 +78,7 @@ export async function planChunks(session: Session, ledger: ScaleLedger, runId: n
   }
   await ledger.query("INSERT INTO am_scale_runs (run_id, target, chunks, records, lease_seconds) VALUES ($1, $2, $3, $4, $5)", [
     runId,
-    targetKey(config.target),
+    session.key,
     ranges.length,
     records,
     config.run.scale.leaseSeconds,
