@@ -8,17 +8,39 @@ import { Worker } from "node:worker_threads";
  * hooks) answers nobody. Here the connection that writes turns automatic checkpoints off and a
  * worker thread with its own connection runs a PASSIVE checkpoint (never blocks writers or readers)
  * every `intervalMs`. If the thread dies, automatic checkpoints come back on.
+ *
+ * PASSIVE alone is not enough under a writer that never pauses (a bulk `run`): SQLite rewinds the
+ * WAL only when a write starts after *every* frame was copied, and a passive checkpoint always
+ * finishes behind the writer. The WAL then grew without bound (23 GB and a 45 MB mapped
+ * wal-index for 2M users). So once the WAL holds `restartFrames` frames, the thread runs a RESTART
+ * checkpoint: it takes the write lock for the few frames the passive pass left (writers wait on
+ * their busy timeout, a few ms) and the next write starts the WAL from its beginning again.
  */
 const CODE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma("busy_timeout = 5000");
-const checkpoint = () => { try { db.pragma("wal_checkpoint(PASSIVE)"); } catch {} };
-const timer = setInterval(checkpoint, workerData.intervalMs);
+/** Checkpoints once; returns the WAL's size in frames before it (0 when unknown). */
+const checkpoint = () => {
+  try {
+    const [r] = db.pragma("wal_checkpoint(PASSIVE)");
+    if (r && r.log >= workerData.restartFrames) db.pragma("wal_checkpoint(RESTART)");
+    return r ? r.log : 0;
+  } catch {
+    return 0;
+  }
+};
+// A WAL filling fast (a bulk run writes ~100 MB/s of frames) is looked at again soon, not in a second.
+let timer;
+const tick = () => {
+  const frames = checkpoint();
+  timer = setTimeout(tick, frames >= workerData.restartFrames / 4 ? Math.min(50, workerData.intervalMs) : workerData.intervalMs);
+};
+timer = setTimeout(tick, workerData.intervalMs);
 parentPort.on("message", (m) => {
   if (m !== "close") return;
-  clearInterval(timer);
+  clearTimeout(timer);
   checkpoint();
   db.close();
   parentPort.close(); // nothing left to run: the thread exits
@@ -29,9 +51,17 @@ export interface Checkpointer {
   close(): Promise<void>;
 }
 
-export function startCheckpointer(file: string, onDeath: () => void, intervalMs = 1000): Checkpointer {
+export interface CheckpointerOptions {
+  /** How often the thread checkpoints (default 1000 ms). */
+  intervalMs?: number;
+  /** WAL size, in frames (pages), from which a RESTART checkpoint rewinds it (default 16384: 64 MB of 4 KB pages). */
+  restartFrames?: number;
+}
+
+export function startCheckpointer(file: string, onDeath: () => void, opts: CheckpointerOptions = {}): Checkpointer {
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(CODE, { eval: true, workerData: { file, driver, intervalMs }, stdout: false, stderr: false });
+  const workerData = { file, driver, intervalMs: opts.intervalMs ?? 1000, restartFrames: opts.restartFrames ?? 16384 };
+  const worker = new Worker(CODE, { eval: true, workerData, stdout: false, stderr: false });
   worker.unref();
   let closing = false;
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
