@@ -164,8 +164,10 @@ export async function runInSession(session: Session, opts: RunOptions): Promise<
     const ask = target.capabilities.idempotentCreate && !dryRun ? creates.filter((d) => d.recovering) : creates;
     if (!ask.length) return new Map();
     try {
-      // Reads are retried like writes: a 5xx on a lookup must not abort the run.
-      return await withRetry(() => instance.lookupUsers!(ask.map((d) => d.user!)), retry);
+      // Reads are retried like writes: a 5xx on a lookup must not abort the run. Targets that
+      // retry each read request themselves are not retried again around the whole call.
+      const lookup = () => instance.lookupUsers!(ask.map((d) => d.user!));
+      return await (target.capabilities.retriesReads ? lookup() : withRetry(lookup, retry));
     } catch (e) {
       // Still failing after retries. A target whose create links existing users can go ahead and
       // write; for the others, creating blind could duplicate, so these users fail (retryable).

@@ -21,6 +21,12 @@ export interface TargetCapabilities {
    * does for users whose previous attempt was cut off by a crash.
    */
   idempotentCreate?: boolean;
+  /**
+   * `lookupUsers` retries each of its read requests on its own (`retryRead` in engine/retry.ts), so
+   * the engine calls it once instead of retrying the whole call again (a dead target got 5 × 6 = 30
+   * attempts per lookup and `plan` stalled ~15 s per batch).
+   */
+  retriesReads?: boolean;
   /** Largest request body in bytes (`writeUsers` batches are split to stay under it). */
   maxBatchBytes?: number;
   /** Documented/default request rate; seeds the engine's adaptive rate limiter. */

@@ -389,6 +389,27 @@ describe("workos target: end to end", () => {
     s.faults.set({ failRate: 0, burst429: undefined });
   });
 
+  it("plan against a target whose lookups keep failing: each lookup is tried 5 times (its own retries), not 5 × 6, and the plan still finishes", async () => {
+    s = await sim();
+    const dir = tempDir();
+    writeLegacyDb(path.join(dir, "legacy.db"), [
+      { Id: 1, Email: "one@school.edu", PasswordHash: BCRYPT.hash },
+      { Id: 2, Email: "two@school.edu", PasswordHash: BCRYPT.hash },
+    ]);
+    const config = parseConfig(legacyConfig({ orgs: undefined, target: { type: "workos", apiKey: s.apiKey, clientId: s.clientId, baseUrl: s.url } }));
+    s.faults.set({ failRate: 1, failStatus: 502, match: (c) => c.req.method === "GET" && c.req.path.includes("/external_id/") });
+    try {
+      const report = await runMigration({ config, cwd: dir, dryRun: true });
+      // WorkOS links existing users inside its create: a failed lookup does not block the plan.
+      expect(report.counts).toMatchObject({ total: 2 });
+      expect(report.counts.failed).toBe(0);
+      // The batch's lookup stops at the first user's failing request: READ_RETRY's 5 attempts, once.
+      expect(s.faults.counts().failed).toBe(5);
+    } finally {
+      s.faults.set({ failRate: 0, match: undefined });
+    }
+  });
+
   it("runMigration → verifyMigration against the simulator; old passwords sign in; rollback deletes only what it created", async () => {
     s = await sim();
     const pre = await s.store.createUser({ email: "preexisting@school.edu" });

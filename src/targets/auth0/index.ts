@@ -73,6 +73,8 @@ export const auth0Target: Target<typeof Auth0OptionsSchema> = {
     }),
     // DUPLICATED_USER → linked to the existing user (users-by-email): no lookup before every create.
     idempotentCreate: true,
+    // Each lookup request is retried on its own (retryRead).
+    retriesReads: true,
     // Management API: dev tenants ≈ 2 req/s (burst 10), paid production ≈ 16 req/s (burst 50):
     // set run.rateLimit for your plan; 429s slow the run's limiter down anyway.
     rateLimit: { requestsPerSecond: 10, burst: 10 },

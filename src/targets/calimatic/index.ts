@@ -20,6 +20,8 @@ export const calimaticTarget: Target<typeof CalimaticTargetOptionsSchema> = {
     // The import deduplicates by email (skipExisting) and writeUsers tells its own earlier users
     // apart: no lookupUsers round trips before every create.
     idempotentCreate: true,
+    // Each lookup request is retried on its own (retryRead).
+    retriesReads: true,
     // The seed waits 2 s between import batches: seeds the run's limiter, which paces import calls
     // (other calls have their own `requestsPerSecond`); `importsPerSecond` overrides it.
     rateLimit: { requestsPerSecond: DEFAULT_IMPORTS_PER_SECOND, burst: 1 },

@@ -26,6 +26,8 @@ export const preludeTarget: Target<typeof PreludeTargetOptionsSchema> = {
     hashFormats: [],
     // The engine looks users up (external_id, then email) before creating: seed 003's idempotency check.
     idempotentCreate: false,
+    // Each lookup request is retried on its own (retryRead).
+    retriesReads: true,
     rateLimit: { requestsPerSecond: PRELUDE_DEFAULT_RPS, burst: PRELUDE_DEFAULT_RPS },
     // Seed 003 step 1: profile PATCH + identifier add/delete; no password import (hashFormats: []).
     mirror: { identifiers: { email: "many", phone: "many", oauth: "many" }, profile: true, password: false },

@@ -62,6 +62,8 @@ export const workosTarget: Target<typeof WorkosTargetOptionsSchema> = {
     rollback: true,
     // A duplicate email / external_id is looked up and linked inside writeUsers.
     idempotentCreate: true,
+    // Each lookup request is retried on its own (retryRead).
+    retriesReads: true,
     hashFormats: WORKOS_HASH_FORMATS,
     // AuthKit writes: 500 / 10 s per environment (seed 002 says 100/s; the docs' lower figure wins).
     rateLimit: { requestsPerSecond: 50, burst: 50 },
