@@ -14,13 +14,17 @@ import { Worker } from "node:worker_threads";
  * finishes behind the writer. The WAL then grew without bound (23 GB and a 45 MB mapped
  * wal-index for 2M users). So once the WAL holds `restartFrames` frames, the thread runs a RESTART
  * checkpoint: it takes the write lock for the few frames the passive pass left (writers wait on
- * their busy timeout, a few ms) and the next write starts the WAL from its beginning again.
+ * their busy timeout while it copies, a few ms) and the next write starts the WAL from its
+ * beginning again.
  */
 const CODE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
-db.pragma("busy_timeout = 5000");
+// Only RESTART waits on locks (PASSIVE never does), and it holds the write lock while it waits for
+// readers: a short wait keeps a long reader elsewhere from stalling this process's writers; the
+// next tick tries again.
+db.pragma("busy_timeout = 250");
 /** Checkpoints once; returns the WAL's size in frames before it (0 when unknown). */
 const checkpoint = () => {
   try {
