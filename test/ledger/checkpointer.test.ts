@@ -37,7 +37,7 @@ describe("SqliteLedger backgroundCheckpoint", () => {
     await again.close();
   });
 
-  it("a writer that never pauses keeps the WAL bounded: the thread rewinds it (it grew to 23 GB in a 2M-user run)", async () => {
+  it("a writer that commits continuously keeps the WAL bounded: the thread rewinds it (it grew to 23 GB in a 2M-user run)", async () => {
     const file = path.join(tempDir(), "ledger.sqlite");
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
@@ -61,8 +61,9 @@ describe("SqliteLedger backgroundCheckpoint", () => {
     }
     await cp.close();
     db.close();
-    // 256 frames is 1 MB: the WAL may overshoot by what the writer adds while a checkpoint runs, never by everything written.
-    expect(maxWal).toBeLessThan(12 * 1024 * 1024);
+    // 256 frames is 1 MB. The WAL overshoots by what the writer adds between two checks (up to
+    // ~20 MB on a loaded machine), never by everything written: without the rewind it reaches 200–250 MB.
+    expect(maxWal).toBeLessThan(64 * 1024 * 1024);
   });
 
   it("a checkpoint thread that dies hands checkpoints back (onDeath), and close() still returns", async () => {
