@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { AuthmigrateError } from "../errors.js";
 import { countsByStatus, factParams, now, toLedgerIntent, toLedgerOrg, toLedgerUser, toRunRecord, type IntentRow, type OrgRow, type RunRow, type UserRow } from "./rows.js";
@@ -15,7 +15,16 @@ export interface SqliteLedgerOptions {
    * of inside a commit: for long-running servers whose latency matters (serve). See checkpointer.ts.
    */
   backgroundCheckpoint?: boolean;
+  /**
+   * With `backgroundCheckpoint`: the WAL size (bytes) past which the writing connection truncates
+   * the WAL itself (default 1 GiB). A backstop only: the thread keeps it near 64–200 MB, unless it
+   * gets no CPU or no lock (a starved thread let it reach 23 GB once).
+   */
+  walLimitBytes?: number;
 }
+
+/** How many commits the writer makes between two looks at the WAL's size (a stat call). */
+const WAL_CHECK_EVERY = 16;
 
 /** The embedded default: one SQLite file, WAL mode so `status` can read while `run` writes. */
 export class SqliteLedger implements Ledger {
@@ -31,6 +40,8 @@ export class SqliteLedger implements Ledger {
   private readonly selectUsers = new Map<number, Database.Statement>();
 
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly walLimitBytes: number;
+  private commitsSinceWalCheck = 0;
 
   constructor(
     private readonly file: string,
@@ -50,6 +61,7 @@ export class SqliteLedger implements Ledger {
     // A run must survive kill -9: NORMAL is durable across process crashes in WAL mode.
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
+    this.walLimitBytes = opts.walLimitBytes ?? 1024 ** 3;
     if (opts.backgroundCheckpoint && file !== ":memory:") {
       this.db.pragma("wal_autocheckpoint = 0");
       this.checkpointer = startCheckpointer(file, () => {
@@ -107,6 +119,23 @@ export class SqliteLedger implements Ledger {
 
   async recordUsers(runId: number, rows: readonly LedgerUserWrite[], settles: readonly number[] = []): Promise<void> {
     this.writeUsers(runId, rows, now(), settles);
+    this.guardWal();
+  }
+
+  /**
+   * The backstop for the checkpoint thread: every few commits, a WAL past `walLimitBytes` is
+   * checkpointed and truncated by this connection, inside this call (a stall, but a bounded file).
+   */
+  private guardWal(): void {
+    if (!this.checkpointer || ++this.commitsSinceWalCheck < WAL_CHECK_EVERY) return;
+    this.commitsSinceWalCheck = 0;
+    let size: number;
+    try {
+      size = statSync(`${this.file}-wal`).size;
+    } catch {
+      return; // no WAL file right now: nothing to bound
+    }
+    if (size > this.walLimitBytes) this.db.pragma("wal_checkpoint(TRUNCATE)");
   }
 
   async recordIntent(runId: number, externalIds: readonly string[]): Promise<number> {
@@ -158,6 +187,7 @@ export class SqliteLedger implements Ledger {
         owners.set(c.email, res.changes === 1 ? c.externalId : (select.get(this.target, c.email) as string));
       }
     })();
+    this.guardWal();
     return owners;
   }
 

@@ -66,6 +66,29 @@ describe("SqliteLedger backgroundCheckpoint", () => {
     expect(maxWal).toBeLessThan(64 * 1024 * 1024);
   });
 
+  it("a WAL the thread cannot keep down is truncated by the writer once it passes walLimitBytes", async () => {
+    const file = path.join(tempDir(), "ledger.sqlite");
+    // The thread would only rewind at 64 MB: below that, the writer's own backstop is what acts.
+    const ledger = new SqliteLedger(file, "t", { backgroundCheckpoint: true, walLimitBytes: 4 * 1024 * 1024 });
+    const run = await ledger.startRun("run");
+    const wal = `${file}-wal`;
+    let maxWal = 0;
+    for (let n = 0; n < 300; n++) {
+      // Random emails: every commit dirties pages all over the email indexes, as real data does.
+      const batch = rows(n * 200, 200).map((r) => ({ ...r, email: `${randomBytes(24).toString("hex")}@example.com` }));
+      await ledger.recordUsers(run.id, batch);
+      await ledger.claimEmails(batch.map((r) => ({ email: r.email!, externalId: r.externalId })));
+      if (existsSync(wal)) maxWal = Math.max(maxWal, statSync(wal).size);
+      await new Promise((r) => setImmediate(r));
+    }
+    await ledger.close();
+    // 16 commits between two looks at the WAL: it may pass the limit by that much, not by everything written.
+    expect(maxWal).toBeLessThan(24 * 1024 * 1024);
+    const again = new SqliteLedger(file, "t");
+    expect((await again.summary()).users.created).toBe(60_000);
+    await again.close();
+  });
+
   it("a checkpoint thread that dies hands checkpoints back (onDeath), and close() still returns", async () => {
     let died = false;
     // The thread cannot open a database in a directory that does not exist: it fails at once.
