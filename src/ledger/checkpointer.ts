@@ -15,7 +15,8 @@ import { Worker } from "node:worker_threads";
  * wal-index for 2M users). So once the WAL holds `restartFrames` frames, the thread runs a RESTART
  * checkpoint: it takes the write lock for the few frames the passive pass left (writers wait on
  * their busy timeout while it copies, a few ms) and the next write starts the WAL from its
- * beginning again.
+ * beginning again. A writer that never yields can still starve it; SqliteLedger's `walLimitBytes`
+ * is the backstop for that.
  */
 const CODE = `
 const { parentPort, workerData } = require("node:worker_threads");
