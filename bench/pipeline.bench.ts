@@ -17,6 +17,8 @@ interface Result {
   seconds: number;
   rate: number;
   peakRssMb: number;
+  /** Largest size the ledger's WAL file reached during the run (sampled every 250 ms). */
+  walPeakMb: number;
 }
 
 const sizes = (process.env.BENCH_SIZES ?? "1000000,3000000").split(",").map(Number);
@@ -31,7 +33,7 @@ function measure(mode: string, dir: string): Result {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 console.log(`emails ${emails} (BENCH_EMAILS)`);
-console.log("size        raw scan/s   pipeline/s   ratio   scan RSS MB   pipeline RSS MB");
+console.log("size        raw scan/s   pipeline/s   ratio   scan RSS MB   pipeline RSS MB   ledger WAL peak MB");
 for (const n of sizes) {
   const dir = mkdtempSync(path.join(tmpdir(), "am-bench-"));
   try {
@@ -40,7 +42,7 @@ for (const n of sizes) {
     const pipe = measure("pipeline", dir);
     if (pipe.rows !== n) throw new Error(`pipeline processed ${pipe.rows} of ${n} rows`);
     console.log(
-      `${fmt(n).padEnd(10)}  ${fmt(scan.rate).padStart(10)}   ${fmt(pipe.rate).padStart(10)}   ${(pipe.rate / scan.rate).toFixed(2).padStart(5)}   ${fmt(scan.peakRssMb).padStart(11)}   ${fmt(pipe.peakRssMb).padStart(15)}`,
+      `${fmt(n).padEnd(10)}  ${fmt(scan.rate).padStart(10)}   ${fmt(pipe.rate).padStart(10)}   ${(pipe.rate / scan.rate).toFixed(2).padStart(5)}   ${fmt(scan.peakRssMb).padStart(11)}   ${fmt(pipe.peakRssMb).padStart(15)}   ${fmt(pipe.walPeakMb).padStart(18)}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
