@@ -12,7 +12,7 @@ const CHUNK = 500; // keep IN (...) lists under SQLite's variable limit
 export interface SqliteLedgerOptions {
   /**
    * Run WAL checkpoints (the only fsyncs in WAL + synchronous=NORMAL) in a worker thread instead
-   * of inside a commit: for long-running servers whose latency matters (serve). See checkpointer.ts.
+   * of inside a commit: `serve` (hook latency) and `run` (throughput). See checkpointer.ts.
    */
   backgroundCheckpoint?: boolean;
   /**
